@@ -1,0 +1,110 @@
+//! `sleep`: suspend the current task for a delay, as `asyncio.sleep`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::delay::IntoDelay;
+use crate::event_loop;
+use crate::timers::TimerKey;
+
+/// Suspends the current task for `delay`: seconds as an integer or float (`sleep(1)`,
+/// `sleep(0.5)`) or a [`Duration`](std::time::Duration), as `asyncio.sleep`.
+///
+/// The timer is armed when the sleep is first polled (as asyncio arms it when the coroutine
+/// first runs), at `time() + delay` on the running loop's clock. `sleep(0)` (or any delay of
+/// zero or less) arms no timer: it yields exactly once, putting the task at the back of the
+/// ready queue, as `asyncio.sleep(0)`. Dropping a pending sleep disarms its timer at once.
+///
+/// # Panics
+///
+/// At once, if `delay` is NaN, infinite or overflows the clock (the message names the value);
+/// when polled outside a running loop, with `no running event loop`; when polled again after
+/// it completed.
+pub fn sleep(delay: impl IntoDelay) -> Sleep {
+    Sleep {
+        state: State::Unarmed {
+            delay_ns: delay.into_delay_nanos(),
+        },
+    }
+}
+
+/// The future returned by [`sleep`].
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Sleep {
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Not polled yet.
+    Unarmed { delay_ns: u64 },
+    /// `sleep(0)` has yielded once; the next poll completes.
+    Yielded,
+    /// Waiting on a timer of the loop numbered `loop_id`.
+    Armed { loop_id: u64, key: TimerKey },
+    Done,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.state {
+            State::Unarmed { delay_ns: 0 } => {
+                self.state = State::Yielded;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            State::Unarmed { delay_ns } => {
+                self.state = event_loop::with_current("corio::sleep()", |core| {
+                    let deadline = core.clock.now().checked_add(delay_ns).unwrap_or_else(|| {
+                        panic!("corio::sleep(): a delay of {delay_ns} ns overflows the loop clock")
+                    });
+                    let key = core.timers.borrow_mut().insert(deadline, cx.waker().clone());
+                    State::Armed {
+                        loop_id: core.id,
+                        key,
+                    }
+                });
+                Poll::Pending
+            }
+            State::Yielded => {
+                self.state = State::Done;
+                Poll::Ready(())
+            }
+            State::Armed { loop_id, key } => {
+                let fired = event_loop::with_current("corio::sleep()", |core| {
+                    assert_eq!(
+                        core.id, loop_id,
+                        "corio::sleep() polled on a different event loop than the one it was \
+                         armed on"
+                    );
+                    core.timers.borrow_mut().poll(key, cx.waker())
+                });
+                if fired {
+                    self.state = State::Done;
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }
+            State::Done => panic!("corio: a Sleep was polled again after it completed"),
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let State::Armed { loop_id, key } = self.state {
+            // Off its loop (the loop ended, or the sleep moved threads) there is nothing to
+            // disarm: the loop's timers went with it.
+            event_loop::try_with_current(|core| {
+                if core.id == loop_id {
+                    core.timers.borrow_mut().remove(key);
+                }
+            });
+        }
+    }
+}

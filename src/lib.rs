@@ -1,0 +1,4 @@
+//! corio: Python's asyncio model in Rust.
+#![warn(missing_docs)]
+
+pub use corio_runtime::*;
