@@ -1,0 +1,54 @@
+//! Helpers shared by the runtime's integration tests: a trace of printed lines stamped with
+//! the loop time, and a destructor counter.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::cell::Cell;
+
+thread_local! {
+    static TRACE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records `line` as the trace's next entry, as a program would print it.
+pub fn log(line: impl Into<String>) {
+    TRACE.with(|t| t.borrow_mut().push(line.into()));
+}
+
+/// Records `line` stamped with the loop time: `"1.5 hello"`.
+pub fn log_at(line: impl AsRef<str>) {
+    log(format!("{} {}", corio_runtime::time(), line.as_ref()));
+}
+
+/// Takes the trace recorded so far.
+pub fn take_trace() -> Vec<String> {
+    TRACE.with(|t| std::mem::take(&mut *t.borrow_mut()))
+}
+
+/// Counts how often values made by [`DropCounter::token`] are dropped.
+#[derive(Clone, Default)]
+pub struct DropCounter(Rc<Cell<usize>>);
+
+impl DropCounter {
+    pub fn token(&self) -> DropToken {
+        DropToken(self.0.clone())
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.get()
+    }
+}
+
+/// Increments its counter when dropped.
+pub struct DropToken(Rc<Cell<usize>>);
+
+impl Drop for DropToken {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+/// Runs `f` under virtual time.
+pub fn virtual_run<F: std::future::Future>(f: F) -> F::Output {
+    corio_runtime::Runner::new().virtual_time().run(f)
+}
