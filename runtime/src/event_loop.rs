@@ -315,9 +315,9 @@ impl Drop for Enter<'_> {
 /// Configures and runs an event loop, as asyncio's `Runner`.
 ///
 /// ```
-/// let out = corio::Runner::new().virtual_time().run(async {
-///     corio::sleep(3600).await; // an hour, at once
-///     corio::time()
+/// let out = corio_runtime::Runner::new().virtual_time().run(async {
+///     corio_runtime::sleep(3600).await; // an hour, at once
+///     corio_runtime::time()
 /// });
 /// assert_eq!(out, 3600.0);
 /// ```
@@ -384,10 +384,10 @@ impl Runner {
 ///
 /// ```
 /// async fn main_coro() -> u32 {
-///     corio::sleep(0).await;
+///     corio_runtime::sleep(0).await;
 ///     42
 /// }
-/// assert_eq!(corio::run(main_coro()), 42);
+/// assert_eq!(corio_runtime::run(main_coro()), 42);
 /// ```
 ///
 /// # Panics
