@@ -76,8 +76,8 @@
 //! thread.
 
 pub use corio_runtime::{
-    IntoDelay, Runner, Sleep, Task, TaskError, TaskRef, all_tasks, create_task,
-    create_task_named, current_task, run, sleep, time,
+    IntoDelay, Runner, Sleep, Task, TaskError, TaskRef, all_tasks, create_task, create_task_named,
+    current_task, run, sleep, time,
 };
 
 /// The README's examples, compiled as doctests so they stay true.

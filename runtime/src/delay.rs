@@ -40,14 +40,17 @@ impl IntoDelay for f64 {
             panic!("corio: delay NaN is not a number of seconds");
         }
         if self.is_infinite() {
-            panic!("corio: delay {self:?} seconds is infinite; the loop clock needs a finite delay");
+            panic!(
+                "corio: delay {self:?} seconds is infinite; the loop clock needs a finite delay"
+            );
         }
         if self <= 0.0 {
             return 0;
         }
         let nanos = (self * NANOS_PER_SEC as f64).round();
-        // `u64::MAX as f64` rounds up to 2^64, so `<` keeps the cast exact and in range.
-        if !(nanos < u64::MAX as f64) {
+        // `u64::MAX as f64` rounds up to 2^64, so below it the cast is exact and in range
+        // (NaN and infinities were turned away above).
+        if nanos >= u64::MAX as f64 {
             panic!("corio: delay {self:?} seconds overflows the loop clock (at most ~584 years)");
         }
         nanos as u64

@@ -16,6 +16,4 @@ pub use clock::time;
 pub use delay::IntoDelay;
 pub use event_loop::{Runner, run};
 pub use sleep::{Sleep, sleep};
-pub use task::{
-    Task, TaskError, TaskRef, all_tasks, create_task, create_task_named, current_task,
-};
+pub use task::{Task, TaskError, TaskRef, all_tasks, create_task, create_task_named, current_task};

@@ -39,11 +39,16 @@ pub struct Sleep {
 #[derive(Debug)]
 enum State {
     /// Not polled yet.
-    Unarmed { delay_ns: u64 },
+    Unarmed {
+        delay_ns: u64,
+    },
     /// `sleep(0)` has yielded once; the next poll completes.
     Yielded,
     /// Waiting on a timer of the loop numbered `loop_id`.
-    Armed { loop_id: u64, key: TimerKey },
+    Armed {
+        loop_id: u64,
+        key: TimerKey,
+    },
     Done,
 }
 
@@ -62,7 +67,10 @@ impl Future for Sleep {
                     let deadline = core.clock.now().checked_add(delay_ns).unwrap_or_else(|| {
                         panic!("corio::sleep(): a delay of {delay_ns} ns overflows the loop clock")
                     });
-                    let key = core.timers.borrow_mut().insert(deadline, cx.waker().clone());
+                    let key = core
+                        .timers
+                        .borrow_mut()
+                        .insert(deadline, cx.waker().clone());
                     State::Armed {
                         loop_id: core.id,
                         key,

@@ -227,7 +227,6 @@ fn unregister(meta: &TaskMeta) {
     drop(entry);
 }
 
-
 /// Allocates a task on `core` and queues its first step at the back of the ready queue.
 ///
 /// # Safety
@@ -403,7 +402,6 @@ impl std::error::Error for TaskError {}
 /// `Task` is `Unpin`, so `(&mut task).await` keeps the handle for [`done`](Task::done) and
 /// [`cancelled`](Task::cancelled) afterwards. Awaiting it again after it returned its result
 /// panics.
-#[must_use = "a Task that is dropped without being awaited is detached: it runs on, unobserved"]
 pub struct Task<T> {
     /// Taken only in `drop`.
     inner: ManuallyDrop<async_task::Task<Result<T, TaskError>, TaskMeta>>,

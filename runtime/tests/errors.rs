@@ -27,7 +27,9 @@ fn panics_with(f: impl FnOnce()) -> String {
 /// Polls `future` once outside any loop.
 fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
     let mut future = pin!(future);
-    future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+    future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
 }
 
 #[test]
@@ -73,7 +75,10 @@ fn polling_a_finished_sleep_again_panics() {
             (&mut nap).await;
         })
     });
-    assert!(message.contains("polled again after it completed"), "{message}");
+    assert!(
+        message.contains("polled again after it completed"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -85,7 +90,10 @@ fn awaiting_a_task_twice_panics() {
             let _ = (&mut task).await;
         })
     });
-    assert!(message.contains("awaited again after it returned its result"), "{message}");
+    assert!(
+        message.contains("awaited again after it returned its result"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -48,7 +48,10 @@ fn new_task_runs_on_a_later_pass_never_inline() {
         sleep(0).await;
         log("main after sleep0");
     });
-    assert_eq!(take_trace(), ["main after create", "T", "main after sleep0"]);
+    assert_eq!(
+        take_trace(),
+        ["main after create", "T", "main after sleep0"]
+    );
 }
 
 /// `sleep(0)` yields exactly once: two tasks alternate step by step.
@@ -199,7 +202,12 @@ fn virtual_time_jumps_to_each_deadline_exactly() {
     assert_eq!(end, 3601.25);
     assert_eq!(
         take_trace(),
-        ["0 start", "1 after 1", "1.25 after 0.25", "3601.25 after an hour"]
+        [
+            "0 start",
+            "1 after 1",
+            "1.25 after 0.25",
+            "3601.25 after an hour"
+        ]
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

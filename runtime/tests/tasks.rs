@@ -52,7 +52,10 @@ fn all_tasks_lists_unfinished_tasks_in_creation_order() {
         let quick = create_task(async {});
         let _slow = create_task_named("slow", sleep(10));
         let names = |tasks: Vec<corio_runtime::TaskRef>| {
-            tasks.iter().map(|t| t.name().into_owned()).collect::<Vec<_>>()
+            tasks
+                .iter()
+                .map(|t| t.name().into_owned())
+                .collect::<Vec<_>>()
         };
         assert_eq!(names(all_tasks()), ["Task-1", "Task-2", "slow"]);
         quick.await.unwrap();
@@ -127,7 +130,7 @@ fn cancelling_a_task_another_task_awaits() {
             sleep(100).await;
             "finished"
         });
-        let waiter = create_task(async move { target.await });
+        let waiter = create_task(target);
         sleep(1).await;
         let target = all_tasks()
             .into_iter()
@@ -231,7 +234,11 @@ fn a_panic_in_the_main_future_resumes_after_cleanup() {
     }));
     let payload = result.unwrap_err();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"main failed"));
-    assert_eq!(drops.count(), 1, "the leftover task was dropped before run returned");
+    assert_eq!(
+        drops.count(),
+        1,
+        "the leftover task was dropped before run returned"
+    );
 }
 
 #[test]

@@ -24,57 +24,62 @@ fn wakers_and_task_refs_are_send_and_sync() {
     assert_send_sync::<corio_runtime::Task<u32>>();
 }
 
-/// A future that records its waker and how often it was polled, and finishes when `ready`.
-fn probe(
+/// What a probe future shares with the test: how often it was polled, its latest waker, and
+/// whether it may finish.
+#[derive(Clone, Default)]
+struct Probe {
     polls: Rc<Cell<u32>>,
     waker: Rc<Cell<Option<Waker>>>,
     ready: Rc<Cell<bool>>,
-) -> impl std::future::Future<Output = ()> {
-    poll_fn(move |cx| {
-        polls.set(polls.get() + 1);
-        waker.set(Some(cx.waker().clone()));
-        if ready.get() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
+}
+
+impl Probe {
+    fn future(&self) -> impl std::future::Future<Output = ()> + 'static {
+        let probe = self.clone();
+        poll_fn(move |cx| {
+            probe.polls.set(probe.polls.get() + 1);
+            probe.waker.set(Some(cx.waker().clone()));
+            if probe.ready.get() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
 }
 
 #[test]
 fn waking_twice_queues_one_step() {
     virtual_run(async {
-        let (polls, waker, ready) = Default::default();
-        let task = create_task(probe(Rc::clone(&polls), Rc::clone(&waker), Rc::clone(&ready)));
+        let probe = Probe::default();
+        let task = create_task(probe.future());
         sleep(0).await;
-        assert_eq!(polls.get(), 1);
-        let w = waker.take().unwrap();
+        assert_eq!(probe.polls.get(), 1);
+        let w = probe.waker.take().unwrap();
         w.wake_by_ref();
         w.wake_by_ref();
         sleep(0).await;
         sleep(0).await;
-        assert_eq!(polls.get(), 2, "two wakes, one step");
-        ready.set(true);
-        waker.take().unwrap().wake();
+        assert_eq!(probe.polls.get(), 2, "two wakes, one step");
+        probe.ready.set(true);
+        probe.waker.take().unwrap().wake();
         task.await.unwrap();
-        assert_eq!(polls.get(), 3);
+        assert_eq!(probe.polls.get(), 3);
     });
 }
 
 #[test]
 fn waking_a_finished_task_does_nothing() {
     virtual_run(async {
-        let (polls, waker, ready): (Rc<Cell<u32>>, Rc<Cell<Option<Waker>>>, Rc<Cell<bool>>) =
-            Default::default();
-        ready.set(true);
-        let task = create_task(probe(polls.clone(), waker.clone(), ready.clone()));
-        task.await.unwrap();
-        let w = waker.take().unwrap();
+        let probe = Probe::default();
+        probe.ready.set(true);
+        create_task(probe.future()).await.unwrap();
+        let w = probe.waker.take().unwrap();
         w.wake_by_ref();
         thread::spawn(move || w.wake()).join().unwrap();
         sleep(0).await;
         sleep(0).await;
-        assert_eq!(polls.get(), 1);
+        assert_eq!(probe.polls.get(), 1);
     });
 }
 

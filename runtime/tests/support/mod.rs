@@ -2,9 +2,9 @@
 //! the loop time, and a destructor counter.
 #![allow(dead_code)]
 
+use std::cell::Cell;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::cell::Cell;
 
 thread_local! {
     static TRACE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
