@@ -294,9 +294,8 @@ impl<'a> Enter<'a> {
         CURRENT.with(|current| {
             if !current.get().is_null() {
                 panic!(
-                    "corio::run() cannot be called while an event loop is already running on \
-                     this thread (asyncio: RuntimeError: This event loop is already running); \
-                     await the future, or spawn it with corio::create_task()"
+                    "This event loop is already running: corio::run() was called inside a \
+                     running loop; await the future, or spawn it with corio::create_task()"
                 );
             }
             current.set(core);
@@ -336,6 +335,9 @@ impl Runner {
     /// nothing is ready, so sleeps take no real time and timings are exact. A loop that then
     /// has nothing ready, no timer and an unfinished main future can never progress: it panics
     /// with a message saying it deadlocked, instead of hanging.
+    ///
+    /// The clock moves only when nothing is ready, so a task that polls in a `sleep(0)` loop
+    /// waiting for time to pass never lets it pass: wait with a non-zero `sleep` instead.
     pub fn virtual_time(mut self) -> Self {
         self.config.virtual_time = true;
         self

@@ -437,6 +437,14 @@ impl<T> Task<T> {
     pub fn name(&self) -> Cow<'_, str> {
         self.meta().name()
     }
+
+    /// Lets the task run on unobserved, as a background task: the loop owns it, runs it to the
+    /// end (or cancels it when `run` ends) and drops its result. The same as dropping a `Task`
+    /// that was never awaited, said out loud.
+    pub fn detach(self) {
+        debug_assert!(!self.awaited || self.returned, "detaching a task mid-await");
+        drop(self);
+    }
 }
 
 impl<T> Future for Task<T> {

@@ -1,0 +1,25 @@
+//! The notebook's first coroutine (协程与任务 > 协程, `In [2]`): prints `Hello ...`, sleeps one
+//! second, prints `... World!`.
+//!
+//! ```python
+//! async def main():
+//!     print('Hello ...')
+//!     await asyncio.sleep(1)
+//!     print('... World!')
+//!
+//! asyncio.run(main())
+//! ```
+
+mod common;
+use common::say;
+
+/// The notebook's `main()`.
+pub async fn program() {
+    say!("Hello ...");
+    corio::sleep(1).await;
+    say!("... World!");
+}
+
+fn main() {
+    corio::run(program());
+}
