@@ -8,10 +8,11 @@
 //! 2. If nothing is ready, the loop waits for the next timer: a real clock parks the thread
 //!    until the deadline or a wake from another thread; a virtual clock jumps to the deadline.
 //! 3. Timers that are due join the back of the ready queue, in deadline order and, for equal
-//!    deadlines, in arming order. A due timer does not step its task directly: like asyncio's
-//!    timer callback (which resolves a future, which then `call_soon`s the task) it wakes the
-//!    task when its turn in the queue comes, so the task's step runs one pass later, exactly
-//!    where asyncio runs it.
+//!    deadlines, in arming order. A due timer does not step its task directly: asyncio's timer
+//!    callback resolves a future, which then `call_soon`s the task, so the task's step runs one
+//!    pass later, after whatever the pass's other items scheduled. corio gets the same order
+//!    without queueing the callbacks: it wakes the fired timers' tasks in order at the end of
+//!    the pass, which is where their callbacks would have run.
 //! 4. The pass runs only what was ready when it began (a snapshot of the queue's length);
 //!    whatever becomes ready during the pass (a new task's first step, a task woken by a task
 //!    that finished, `sleep(0)`) runs in the next pass.
@@ -46,21 +47,12 @@ thread_local! {
 /// Numbers loops, so a future armed on one loop can tell it is polled on another.
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 
-/// One entry of the ready queue: asyncio's `Handle`s that corio needs.
-pub(crate) enum Ready {
-    /// Run one step of a task (asyncio: `Task.__step`).
-    Step(Runnable<TaskMeta>),
-    /// Wake a waker whose timer fired (asyncio: the timer callback that resolves the sleep's
-    /// future, which in turn schedules the task).
-    Wake(Waker),
-}
-
 /// What other threads hand to the loop.
 pub(crate) enum Remote {
     /// A task woken on another thread.
     Step(Runnable<TaskMeta>),
     /// `cancel()` called on another thread for the task registered under `key` with `id`.
-    Cancel { key: usize, id: u64 },
+    Cancel { key: u32, id: u64 },
 }
 
 /// The part of a loop other threads may touch: the queue of their wakes and the thread to
@@ -96,8 +88,11 @@ struct Config {
 pub(crate) struct Core {
     pub(crate) id: u64,
     pub(crate) clock: Clock,
-    pub(crate) ready: RefCell<VecDeque<Ready>>,
+    /// Task steps to run, in order (asyncio's `_ready`).
+    pub(crate) ready: RefCell<VecDeque<Runnable<TaskMeta>>>,
     pub(crate) timers: RefCell<Timers>,
+    /// The wakers of the timers fired this pass, woken at its end (a reused buffer).
+    fired: RefCell<Vec<Waker>>,
     /// Every task that has not finished, so `all_tasks()` can list them and the end of `run`
     /// can cancel them.
     pub(crate) tasks: RefCell<Slab<TaskEntry>>,
@@ -119,6 +114,7 @@ impl Core {
             },
             ready: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::new()),
+            fired: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
             next_task_id: Cell::new(1),
             current_task: Cell::new(ptr::null()),
@@ -151,7 +147,7 @@ impl Core {
         };
         for item in items {
             match item {
-                Remote::Step(runnable) => self.ready.borrow_mut().push_back(Ready::Step(runnable)),
+                Remote::Step(runnable) => self.ready.borrow_mut().push_back(runnable),
                 Remote::Cancel { key, id } => task::cancel_registered(self, key, id),
             }
         }
@@ -198,35 +194,31 @@ impl Core {
             self.take_remote();
         }
         let now = self.clock.now();
-        {
-            let mut ready = self.ready.borrow_mut();
-            self.timers
-                .borrow_mut()
-                .fire_due(now, |waker| ready.push_back(Ready::Wake(waker)));
-        }
+        let mut fired = self.fired.take();
+        self.timers
+            .borrow_mut()
+            .fire_due(now, |waker| fired.push(waker));
         let ntodo = self.ready.borrow().len();
         for _ in 0..ntodo {
             self.run_ready_item();
         }
+        // The fired timers' callbacks come last in this pass: their tasks step in the next.
+        for waker in fired.drain(..) {
+            waker.wake();
+        }
+        self.fired.replace(fired);
     }
 
-    /// Runs the item at the front of the ready queue, if any; returns whether there was one.
+    /// Runs the step at the front of the ready queue, if any; returns whether there was one.
     fn run_ready_item(&self) -> bool {
-        // The borrow ends before the item runs: running it may push to the queue.
-        let item = self.ready.borrow_mut().pop_front();
-        match item {
-            Some(Ready::Step(runnable)) => {
-                self.current_task.set(runnable.metadata());
-                runnable.run();
-                self.current_task.set(ptr::null());
-                true
-            }
-            Some(Ready::Wake(waker)) => {
-                waker.wake();
-                true
-            }
-            None => false,
-        }
+        // The borrow ends before the step runs: running it may push to the queue.
+        let Some(runnable) = self.ready.borrow_mut().pop_front() else {
+            return false;
+        };
+        self.current_task.set(runnable.metadata());
+        runnable.run();
+        self.current_task.set(ptr::null());
+        true
     }
 
     /// Cancels every unfinished task and runs the loop, without advancing time, until each

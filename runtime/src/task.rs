@@ -22,7 +22,7 @@ use std::task::{Context, Poll, Waker};
 
 use async_task::{Builder, Runnable};
 
-use crate::event_loop::{self, Core, Ready, Remote, Shared};
+use crate::event_loop::{self, Core, Remote, Shared};
 
 /// The task was asked to cancel (by `cancel()`, the loop's end, or a dropped awaiter).
 const CANCEL_REQUESTED: u8 = 1 << 0;
@@ -33,13 +33,14 @@ const CANCELLED: u8 = 1 << 2;
 /// It finished by panicking.
 const PANICKED: u8 = 1 << 3;
 
-/// What the loop and the handles know of a task; lives in the task's allocation.
+/// What the loop and the handles know of a task; lives in the task's allocation, so it is
+/// kept to 32 bytes (a name is a thin pointer; most tasks have none).
 pub(crate) struct TaskMeta {
     /// Per-loop counter, from 1 (the main future); names tasks `Task-<id>`.
     id: u64,
-    name: Option<Box<str>>,
+    name: Option<Box<String>>,
     /// The task's slot in its loop's registry while it is unfinished.
-    key: usize,
+    key: u32,
     /// `CANCEL_REQUESTED | DONE | CANCELLED | PANICKED` bits.
     state: AtomicU8,
     /// The loop that runs the task: wakes from other threads go to its remote queue.
@@ -57,7 +58,7 @@ impl TaskMeta {
 
     fn name(&self) -> Cow<'_, str> {
         match &self.name {
-            Some(name) => Cow::Borrowed(name),
+            Some(name) => Cow::Borrowed(name.as_str()),
             None => Cow::Owned(format!("Task-{}", self.id)),
         }
     }
@@ -120,11 +121,11 @@ impl TaskEntry {
 
 /// Schedules the task registered under `key` if it is still the task numbered `id` (the slot
 /// may have been reused by the time a cancel from another thread arrives).
-pub(crate) fn cancel_registered(core: &Core, key: usize, id: u64) {
+pub(crate) fn cancel_registered(core: &Core, key: u32, id: u64) {
     let waker = core
         .tasks
         .borrow()
-        .get(key)
+        .get(key as usize)
         .filter(|entry| entry.meta().id == id)
         .map(|entry| entry.waker.clone());
     if let Some(waker) = waker {
@@ -138,7 +139,7 @@ fn schedule(runnable: Runnable<TaskMeta>) {
     let mut runnable = Some(runnable);
     event_loop::try_with_current(|core| {
         if let Some(local) = runnable.take_if(|r| core.owns(&r.metadata().shared)) {
-            core.ready.borrow_mut().push_back(Ready::Step(local));
+            core.ready.borrow_mut().push_back(local);
         }
     });
     if let Some(runnable) = runnable {
@@ -217,10 +218,11 @@ fn unregister(meta: &TaskMeta) {
             return None;
         }
         let mut tasks = core.tasks.borrow_mut();
+        let key = meta.key as usize;
         let ours = tasks
-            .get(meta.key)
+            .get(key)
             .is_some_and(|entry| ptr::eq(entry.meta.as_ptr(), meta));
-        ours.then(|| tasks.remove(meta.key))
+        ours.then(|| tasks.remove(key))
     })
     .flatten();
     // The entry's waker is dropped outside the registry borrow.
@@ -235,12 +237,13 @@ fn unregister(meta: &TaskMeta) {
 /// (the loop drops every task's future before `run` returns).
 unsafe fn spawn_on<F: Future>(
     core: &Core,
-    name: Option<Box<str>>,
+    name: Option<Box<String>>,
     future: F,
 ) -> async_task::Task<Result<F::Output, TaskError>, TaskMeta> {
     let id = core.next_task_id.get();
     core.next_task_id.set(id + 1);
     let key = core.tasks.borrow().vacant_key();
+    let key = u32::try_from(key).expect("corio: more than 2^32 tasks alive on one loop");
     let meta = TaskMeta {
         id,
         name,
@@ -257,14 +260,14 @@ unsafe fn spawn_on<F: Future>(
     let (runnable, handle) = unsafe {
         Builder::new()
             .metadata(meta)
-            .spawn_unchecked(body, schedule as fn(Runnable<TaskMeta>))
+            .spawn_unchecked(body, schedule)
     };
     let entry = TaskEntry {
         waker: runnable.waker(),
         meta: NonNull::from(runnable.metadata()),
     };
     let inserted = core.tasks.borrow_mut().insert(entry);
-    debug_assert_eq!(inserted, key);
+    debug_assert_eq!(inserted, key as usize);
     runnable.schedule();
     handle
 }
@@ -319,10 +322,10 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    spawn_task(Some(name.into().into_boxed_str()), future)
+    spawn_task(Some(Box::new(name.into())), future)
 }
 
-fn spawn_task<F>(name: Option<Box<str>>, future: F) -> Task<F::Output>
+fn spawn_task<F>(name: Option<Box<String>>, future: F) -> Task<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
@@ -569,7 +572,10 @@ pub fn current_task() -> Option<TaskRef> {
         // SAFETY: `current_task` points at the metadata of the task whose step is running; the
         // runnable being run keeps its allocation alive.
         let meta = unsafe { &*meta };
-        core.tasks.borrow().get(meta.key).map(TaskRef::from_entry)
+        core.tasks
+            .borrow()
+            .get(meta.key as usize)
+            .map(TaskRef::from_entry)
     })
 }
 
