@@ -156,8 +156,8 @@ impl Core {
     /// Waits until something can be ready: the next timer's deadline or a wake from another
     /// thread. Under virtual time the clock jumps to the deadline instead.
     fn wait_for_work(&self) {
-        let next_deadline = self.timers.borrow_mut().next_deadline();
-        match (&self.clock, next_deadline) {
+        let next_wakeup = self.timers.borrow_mut().next_wakeup();
+        match (&self.clock, next_wakeup) {
             (Clock::Virtual(_), Some(deadline)) => self.clock.advance_to(deadline),
             (Clock::Virtual(_), None) => {
                 self.take_remote();

@@ -204,6 +204,27 @@ impl Timers {
         next
     }
 
+    /// When the loop should next call [`fire_due`](Self::fire_due): a time at or before the
+    /// earliest armed deadline at which `fire_due` makes progress. That is the exact deadline
+    /// when the earliest timer sits in a level-0 slot (or the overflow list), and otherwise the
+    /// start of the earliest higher-level slot, where `fire_due` cascades that slot. O(1)
+    /// apart from a level-0 slot's one-time sort, however often the earliest timer is removed
+    /// (an idle real-time loop whose earliest timeout keeps being cancelled never rescans a big
+    /// slot). A virtual clock may jump to such a slot start: that jump fires nothing and runs
+    /// no task, so no task ever reads a time that is not a deadline.
+    pub(crate) fn next_wakeup(&mut self) -> Option<u64> {
+        match self.earliest_list()? {
+            list if list < SLOTS => {
+                self.sort_slot(list);
+                Some(self.nodes[self.lists[list].head as usize].deadline_ns)
+            }
+            OVERFLOW => self.next_deadline(),
+            list => {
+                Some(slot_start(self.elapsed_ns, list / SLOTS, list % SLOTS).max(self.elapsed_ns))
+            }
+        }
+    }
+
     /// Fires every armed timer with `deadline_ns <= now_ns`, in (deadline, arming order), handing
     /// its waker to `fire`; a fired timer's node is freed and its key becomes stale. Never fires
     /// early; a `now_ns` behind an earlier one is allowed (it fires what is due by it).
@@ -454,6 +475,36 @@ mod tests {
         fired
     }
 
+    /// Fires everything as the loop does, jumping to each `next_wakeup`; returns (time of the
+    /// firing, id) in order. Some jumps (to a higher-level slot's start) fire nothing.
+    fn drain_by_wakeups(timers: &mut Timers) -> Vec<(u64, u64)> {
+        let mut fired = Vec::new();
+        let mut empty_jumps = 0;
+        while let Some(wakeup_ns) = timers.next_wakeup() {
+            let ids = fire(timers, wakeup_ns);
+            if ids.is_empty() {
+                empty_jumps += 1;
+                assert!(empty_jumps <= LEVELS, "no progress at wakeup {wakeup_ns}");
+            } else {
+                empty_jumps = 0;
+            }
+            fired.extend(ids.into_iter().map(|id| (wakeup_ns, id)));
+        }
+        fired
+    }
+
+    #[test]
+    fn wakeups_fire_each_timer_at_its_exact_deadline() {
+        let deadlines: Vec<u64> = {
+            let mut rng = XorShift(7);
+            (0..20_000).map(|_| rng.below(1 << 40)).collect()
+        };
+        let (mut exact, mut by_wakeups) = (Timers::new(), Timers::new());
+        arm(&mut exact, &deadlines);
+        arm(&mut by_wakeups, &deadlines);
+        assert_eq!(drain_by_wakeups(&mut by_wakeups), drain(&mut exact));
+    }
+
     fn level_of(timers: &Timers, index: usize) -> usize {
         timers.nodes[index].list as usize / SLOTS
     }
@@ -675,7 +726,13 @@ mod tests {
                     timers.remove(keys[id as usize]);
                     model.retain(|&(_, armed)| armed != id);
                 }
-                6 => assert_eq!(timers.next_deadline(), model.iter().map(|&(d, _)| d).min()),
+                6 => {
+                    let earliest = model.iter().map(|&(d, _)| d).min();
+                    let wakeup = timers.next_wakeup();
+                    assert_eq!(wakeup.is_some(), earliest.is_some());
+                    assert!(wakeup <= earliest, "wakeup {wakeup:?} after {earliest:?}");
+                    assert_eq!(timers.next_deadline(), earliest);
+                }
                 7 => {
                     // A `now` behind an earlier one fires exactly what is due by it.
                     let then_ns = rng.below(now_ns.saturating_add(1));
@@ -684,6 +741,9 @@ mod tests {
                 _ => {
                     now_ns = match rng.below(3) {
                         0 => timers.next_deadline().unwrap_or(now_ns).max(now_ns),
+                        1 if rng.below(2) == 0 => {
+                            timers.next_wakeup().unwrap_or(now_ns).max(now_ns)
+                        }
                         1 => now_ns.saturating_add(rng.below(spread_ns / 8)),
                         _ => now_ns.saturating_add(rng.below(2 * MS)),
                     };
