@@ -38,7 +38,7 @@ const PANICKED: u8 = 1 << 3;
 pub(crate) struct TaskMeta {
     /// Per-loop counter, from 1 (the main future); names tasks `Task-<id>`.
     id: u64,
-    name: Option<Box<String>>,
+    name: Option<Box<TaskName>>,
     /// The task's slot in its loop's registry while it is unfinished.
     key: u32,
     /// `CANCEL_REQUESTED | DONE | CANCELLED | PANICKED` bits.
@@ -46,6 +46,9 @@ pub(crate) struct TaskMeta {
     /// The loop that runs the task: wakes from other threads go to its remote queue.
     shared: Arc<Shared>,
 }
+
+/// A task's given name, boxed once more so that `TaskMeta` holds a thin pointer.
+struct TaskName(String);
 
 impl TaskMeta {
     pub(crate) fn request_cancel(&self) {
@@ -58,7 +61,7 @@ impl TaskMeta {
 
     fn name(&self) -> Cow<'_, str> {
         match &self.name {
-            Some(name) => Cow::Borrowed(name.as_str()),
+            Some(name) => Cow::Borrowed(name.0.as_str()),
             None => Cow::Owned(format!("Task-{}", self.id)),
         }
     }
@@ -237,7 +240,7 @@ fn unregister(meta: &TaskMeta) {
 /// (the loop drops every task's future before `run` returns).
 unsafe fn spawn_on<F: Future>(
     core: &Core,
-    name: Option<Box<String>>,
+    name: Option<Box<TaskName>>,
     future: F,
 ) -> async_task::Task<Result<F::Output, TaskError>, TaskMeta> {
     let id = core.next_task_id.get();
@@ -322,10 +325,10 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    spawn_task(Some(Box::new(name.into())), future)
+    spawn_task(Some(Box::new(TaskName(name.into()))), future)
 }
 
-fn spawn_task<F>(name: Option<Box<String>>, future: F) -> Task<F::Output>
+fn spawn_task<F>(name: Option<Box<TaskName>>, future: F) -> Task<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
