@@ -28,12 +28,14 @@
 mod common;
 use common::say;
 
+#[corio::coroutine]
 async fn some_coro(param: u32) {
     corio::sleep(f64::from(10 - param) / 10.0).await;
     say!("some_coro({param}) done");
 }
 
 /// Starts the ten tasks, then waits until they are done.
+#[corio::coroutine]
 pub async fn program() {
     for i in 0..10 {
         // No set of references needed: the loop keeps the detached task running.

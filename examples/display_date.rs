@@ -17,6 +17,7 @@ mod common;
 use common::say;
 
 /// The notebook's `display_date()`.
+#[corio::coroutine]
 pub async fn program() {
     let end_time = corio::time() + 5.0;
     loop {

@@ -9,11 +9,15 @@
 //!
 //! asyncio.run(main())
 //! ```
+//!
+//! `#[corio::coroutine] async fn` is `async def`: calling it makes a coroutine object that runs
+//! nothing until awaited (or handed to `corio::run`, as here).
 
 mod common;
 use common::say;
 
 /// The notebook's `main()`.
+#[corio::coroutine]
 pub async fn program() {
     say!("Hello ...");
     corio::sleep(1).await;

@@ -19,11 +19,13 @@ use common::say;
 
 use corio::TaskError;
 
+#[corio::coroutine]
 async fn nested() -> i32 {
     42
 }
 
 /// `In [12]`, 协程 (coroutine).
+#[corio::coroutine]
 pub async fn await_coroutine() {
     // Nothing happens if we just call "nested()".
     // A coroutine object is created but not awaited,
@@ -35,6 +37,7 @@ pub async fn await_coroutine() {
 }
 
 /// `In [13]`, 任务 (Task).
+#[corio::coroutine]
 pub async fn await_task() -> Result<(), TaskError> {
     // Schedule nested() to run soon concurrently
     // with "main()".
@@ -47,6 +50,7 @@ pub async fn await_task() -> Result<(), TaskError> {
 }
 
 /// Both cells, one after the other.
+#[corio::coroutine]
 pub async fn program() -> Result<(), TaskError> {
     await_coroutine().await;
     await_task().await

@@ -9,7 +9,8 @@
 mod common;
 use common::say;
 
-/// The notebook's `main()`.
+/// The notebook's `main()` (a Rust fn can't be named `main` here; its coroutine is).
+#[corio::coroutine(name = "main")]
 async fn main_coro() {
     say!("Hello ...");
     corio::sleep(1).await;
@@ -17,6 +18,7 @@ async fn main_coro() {
 }
 
 /// The notebook's cell, running inside a loop as Jupyter's cells do.
+#[corio::coroutine]
 pub async fn program() {
     // asyncio.run(main())
     // cause RuntimeError: This event loop is already running

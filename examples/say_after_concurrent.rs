@@ -18,6 +18,7 @@ use common::say;
 use corio::TaskError;
 
 /// Sleeps `delay` seconds, then prints `what`.
+#[corio::coroutine]
 async fn say_after(delay: u64, what: &str) {
     corio::sleep(delay).await;
     say!("{what}");
@@ -25,6 +26,7 @@ async fn say_after(delay: u64, what: &str) {
 
 /// The notebook's `main()`. Awaiting a task gives `Result<T, TaskError>`; `?` re-raises the
 /// task's failure, as `await task1` does in Python.
+#[corio::coroutine]
 pub async fn program() -> Result<(), TaskError> {
     let task1 = corio::create_task(say_after(1, "hello"));
     let task2 = corio::create_task(say_after(2, "world"));

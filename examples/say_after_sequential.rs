@@ -14,12 +14,14 @@ mod common;
 use common::say;
 
 /// Sleeps `delay` seconds, then prints `what`.
+#[corio::coroutine]
 async fn say_after(delay: u64, what: &str) {
     corio::sleep(delay).await;
     say!("{what}");
 }
 
 /// The notebook's `main()`.
+#[corio::coroutine]
 pub async fn program() {
     say!("started at {}", common::clock_time());
     say_after(1, "hello").await;

@@ -26,6 +26,7 @@
 //!
 //! | asyncio | corio |
 //! |---|---|
+//! | `async def f()`, `f()` not awaited | [`#[corio::coroutine] async fn f()`](coroutine) -> [`Coroutine`]; dropped unpolled, it reports `coroutine 'f' was never awaited` |
 //! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns |
 //! | `asyncio.Runner()` | [`Runner::new()`](Runner), with [`.virtual_time()`](Runner::virtual_time) for tests |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
@@ -34,8 +35,10 @@
 //! | `asyncio.current_task()`, `asyncio.all_tasks()` | [`current_task()`](current_task), [`all_tasks()`](all_tasks) -> [`TaskRef`] |
 //! | `await asyncio.sleep(1)`, `sleep(0.5)`, `sleep(0)` | `sleep(1).await`, `sleep(0.5).await`, `sleep(0).await` (also a `Duration`) |
 //! | `loop.time()` | [`time()`](time) |
+//! | `await asyncio.gather(a, b, c)`, `gather(*aws)` | [`gather!(a, b, c)`](gather!) -> `(A, B, C)`, `gather!(..aws)` -> `Vec<T>`, `gather!(try a, b)` -> `Result<(A, B), E>` (the first `Err` drops the rest) |
+//! | `for aw in asyncio.as_completed(aws, timeout=t): await aw` | [`as_completed!(..aws)`](as_completed!), `as_completed!(a, b)`, `as_completed!(..aws, timeout = t)`: a `Stream` with `next().await`; with a timeout, one `Err(TimeoutError)` ends it |
 //! | `RuntimeError: This event loop is already running` | `run` inside a running loop panics with `already running` |
-//! | `RuntimeError: no running event loop` | `create_task`, `sleep`, `time` outside a loop panic with `no running event loop` |
+//! | `RuntimeError: no running event loop` | `create_task`, `time` outside a loop panic with `no running event loop` (`sleep` and `wait_for!` work on any executor, on a portable timer) |
 //!
 //! ## Scheduling: the same order as asyncio
 //!
@@ -60,6 +63,14 @@
 //!   tasks, so asyncio's "keep a reference" set is not needed); dropping it while an `.await`
 //!   on it is pending cancels the task, as asyncio cancels the task a cancelled awaiter was
 //!   waiting on.
+//! * [`gather!`] and [`as_completed!`] poll plain futures inline, inside the task that awaits
+//!   them (asyncio wraps each coroutine in a task of its own): that makes them allocation-free
+//!   state machines that run on any executor, and dropping one (or cancelling the task that
+//!   awaits it) drops every unfinished child exactly once. Beside *other* tasks, a child's first
+//!   step runs when its awaiter is polled (asyncio: one loop pass later), and children woken in
+//!   the same pass run within the awaiter's one turn. Outputs match asyncio whenever nothing
+//!   else runs beside the children (the factorial example included); for asyncio's
+//!   interleaving exactly, gather tasks: `gather!(create_task(a), create_task(b))`.
 //!
 //! ## Time
 //!
@@ -75,10 +86,154 @@
 //! a wake from any thread unparks the loop. [`TaskRef`] and [`Task::cancel`] work from any
 //! thread.
 
+mod macros;
+
+/// Makes an `async fn` a coroutine, as Python's `async def`: the fn returns a
+/// [`Coroutine<impl Future<Output = T>>`](Coroutine), which runs nothing until it is awaited
+/// or spawned.
+///
+/// ```
+/// #[corio::coroutine]
+/// async fn say_after(delay: u64, what: &str) -> usize {
+///     corio::sleep(delay).await;
+///     what.len()
+/// }
+///
+/// let out = corio::Runner::new().virtual_time().run(async {
+///     let coro = say_after(1, "hello"); // nothing runs yet
+///     assert_eq!(coro.name(), "say_after");
+///     assert_eq!(coro.state(), corio::CoroutineState::Created);
+///     assert!(format!("{coro:?}").starts_with("<coroutine object say_after at 0x"));
+///     coro.await
+/// });
+/// assert_eq!(out, 5);
+/// ```
+///
+/// It goes on any `async fn` with a body: free functions, inherent and trait-impl methods
+/// (`&self`, `&mut self`, `self`), with generics, lifetimes, where clauses, `impl Trait`
+/// arguments, and bodies that use `?` or `return`. rustc still builds the body's state machine,
+/// so the coroutine behaves exactly as the bare `async fn`'s future: the same output, the same
+/// wakes, every argument moved into it, each destructor run once when it is dropped at any
+/// point, and in the same order; it is `Send` exactly when the bare future is. The frame around
+/// it adds:
+///
+/// * the name and module path ([`Coroutine::name`], [`Coroutine::module_path`]);
+/// * the state, as `inspect.getcoroutinestate` ([`Coroutine::state`]: `Created`, `Running`,
+///   `Suspended`, `Closed`);
+/// * the await it is suspended at ([`Coroutine::await_site`]: file, line and column of the
+///   `await`, and the awaited expression's text). Each `.await` of the body is rewritten to
+///   tell the frame its index before awaiting, without changing what it means (temporaries
+///   live as long, `IntoFuture` applies). Awaits in closures, async blocks and nested items
+///   belong to those, and awaits written inside another macro's input are not seen;
+/// * `#[must_use]`, and `Debug` printing `<coroutine object NAME at 0x...>`, Python's `repr`;
+/// * the never-awaited report: a coroutine dropped before its first poll reports
+///   `coroutine 'NAME' was never awaited`, by default as
+///   `RuntimeWarning: coroutine 'NAME' was never awaited` on stderr; see
+///   [`set_never_awaited_hook`] and [`capture_never_awaited`].
+///
+/// The frame costs 16 bytes over the bare future (8 on 32-bit targets) and a few
+/// thread-local stores per poll; `benches/coroutine.rs` measures it.
+///
+/// # Options
+///
+/// * `name = "..."`: the coroutine's name in reports and `Debug` (default: the fn's name),
+///   e.g. `#[corio::coroutine(name = "main")]`.
+/// * `crate = path`: where corio is, for a renamed dependency, as tokio's macros:
+///   `#[my_corio::coroutine(crate = my_corio)]`.
+///
+/// # Always write the path: `#[corio::coroutine]`
+///
+/// rustc has a built-in (unstable) attribute named `coroutine`, so after
+/// `use corio::coroutine;` a bare `#[coroutine]` fails on stable with E0659
+/// ("`coroutine` is ambiguous ... a name conflict with a builtin attribute"). Write
+/// `#[corio::coroutine]` (or `#[crate_alias::coroutine]`); don't import it.
+///
+/// # Editions
+///
+/// The return type's `impl Future` is written by the macro, so it follows edition 2024's
+/// capture rules whatever the caller's edition: it captures every lifetime and type parameter
+/// in scope, as the bare `async fn`'s future does.
+///
+/// # Errors
+///
+/// At compile time, with the error on the offending token: not on an `async fn` (a plain fn,
+/// a struct, a trait method without a body), a `const` or `extern` fn, an unknown option, a
+/// `name` that is not a non-empty string literal.
+#[doc(inline)]
+pub use corio_macros::coroutine;
+
+/// Runs an `async fn main` to completion on a new corio loop, as `asyncio.run(main())`.
+///
+/// ```no_run
+/// #[corio::main]
+/// async fn main() -> Result<(), corio::TaskError> {
+///     let task = corio::create_task(async { 6 * 7 });
+///     println!("{}", task.await?);
+///     Ok(())
+/// }
+/// ```
+///
+/// expands to a plain `fn main()` whose body is `corio::Runner::new().run(async move { .. })`;
+/// the fn's output (a `Result` included, with `?` in the body) is `main`'s. Like
+/// `asyncio.run`, leftover tasks are cancelled when the body returns.
+///
+/// # Options
+///
+/// * `virtual_time`: run on the virtual clock ([`Runner::virtual_time`]).
+/// * `crate = path`: where corio is, for a renamed dependency.
+///
+/// # Errors
+///
+/// At compile time: not an `async fn`, arguments, generics, an unknown option.
+#[doc(inline)]
+pub use corio_macros::main;
+
+/// Runs an `async fn` test on a new corio loop, as `#[tokio::test]`.
+///
+/// ```
+/// #[corio::test(virtual_time)]
+/// async fn an_hour_at_once() {
+///     corio::sleep(3600).await;
+///     assert_eq!(corio::time(), 3600.0);
+/// }
+/// ```
+///
+/// expands to a `#[test] fn` whose body runs on `corio::Runner::new()` (with
+/// `.virtual_time()` under the `virtual_time` option); other attributes (`#[should_panic]`,
+/// `#[ignore]`) stay. A test may return a `Result`.
+///
+/// # Options
+///
+/// * `virtual_time`: run on the virtual clock, so sleeps take no real time and timings are
+///   exact.
+/// * `crate = path`: where corio is, for a renamed dependency.
+///
+/// # Errors
+///
+/// At compile time: not an `async fn`, arguments, generics, a second test attribute, an
+/// unknown option.
+#[doc(inline)]
+pub use corio_macros::test;
 pub use corio_runtime::{
-    IntoDelay, Runner, Sleep, Task, TaskError, TaskRef, all_tasks, create_task, create_task_named,
-    current_task, run, sleep, time,
+    AsCompleted, AsCompletedTimeout, GatherAll, IntoDelay, Runner, Sleep, Task, TaskError, TaskRef,
+    TimeoutError, TryGatherAll, WaitFor, all_tasks, create_task, create_task_named, current_task,
+    run, sleep, time,
 };
+pub use corio_runtime::{
+    AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
+    capture_never_awaited, set_never_awaited_hook,
+};
+
+/// Support for the expansions of corio's macros. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use ::core;
+    pub use ::std;
+    pub use corio_macros::{
+        as_completed as as_completed_impl, gather as gather_impl, wait_for as wait_for_impl,
+    };
+    pub use corio_runtime::__private::*;
+}
 
 /// The README's examples, compiled as doctests so they stay true.
 #[cfg(doctest)]

@@ -1,8 +1,20 @@
 //! `sleep`: suspend the current task for a delay, as `asyncio.sleep`.
+//!
+//! Inside a corio loop a sleep is one of the loop's timers, so it reads the loop's clock
+//! (virtual time included) and fires in the loop's (deadline, arming order). Anywhere else
+//! (`futures::executor::block_on`, tokio, smol, a bare `poll`) it is a portable timer:
+//! [`futures_timer::Delay`], chosen because it needs no runtime and, on native targets, no
+//! dependency at all (one helper thread, started on first use, keeps a heap of deadlines and
+//! wakes from there), while `async-io`'s `Timer` would bring its whole reactor (`polling`,
+//! `rustix`, ...) for one feature. It belongs to the async-rs project and is what many
+//! executor-independent crates use for the same job.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_timer::Delay;
 
 use crate::delay::IntoDelay;
 use crate::event_loop;
@@ -16,11 +28,18 @@ use crate::timers::TimerKey;
 /// zero or less) arms no timer: it yields exactly once, putting the task at the back of the
 /// ready queue, as `asyncio.sleep(0)`. Dropping a pending sleep disarms its timer at once.
 ///
+/// It works on any executor. A sleep first polled where no corio loop runs on the thread
+/// (under `futures::executor::block_on`, tokio, smol, ...) waits on a portable real-time timer
+/// ([`futures_timer`]) for its whole life instead: virtual time does not apply there, and the
+/// wake may come a little after the delay (at the helper thread's granularity) but never before.
+/// (Such a sleep moved into a corio loop keeps that timer, which a virtual-time loop cannot
+/// see: awaited there with nothing else pending, it is reported as a deadlock.)
+///
 /// # Panics
 ///
 /// At once, if `delay` is NaN, infinite or overflows the clock (the message names the value);
-/// when polled outside a running loop, with `no running event loop`; when polled again after
-/// it completed.
+/// when polled again after it completed; when a sleep armed on a corio loop is polled outside
+/// it (on another thread, or after the loop ended).
 pub fn sleep(delay: impl IntoDelay) -> Sleep {
     Sleep {
         state: State::Unarmed {
@@ -36,6 +55,15 @@ pub struct Sleep {
     state: State,
 }
 
+impl Sleep {
+    /// A sleep of `delay_ns` nanoseconds, already validated (for `wait_for!`'s deadline).
+    pub(crate) fn from_nanos(delay_ns: u64) -> Sleep {
+        Sleep {
+            state: State::Unarmed { delay_ns },
+        }
+    }
+}
+
 #[derive(Debug)]
 enum State {
     /// Not polled yet.
@@ -49,6 +77,8 @@ enum State {
         loop_id: u64,
         key: TimerKey,
     },
+    /// First polled where no corio loop runs: waiting on the portable timer.
+    Portable(Delay),
     Done,
 }
 
@@ -63,7 +93,7 @@ impl Future for Sleep {
                 Poll::Pending
             }
             State::Unarmed { delay_ns } => {
-                self.state = event_loop::with_current("corio::sleep()", |core| {
+                let armed = event_loop::try_with_current(|core| {
                     let deadline = core.clock.now().checked_add(delay_ns).unwrap_or_else(|| {
                         panic!("corio::sleep(): a delay of {delay_ns} ns overflows the loop clock")
                     });
@@ -76,7 +106,22 @@ impl Future for Sleep {
                         key,
                     }
                 });
-                Poll::Pending
+                match armed {
+                    Some(armed) => {
+                        self.state = armed;
+                        Poll::Pending
+                    }
+                    None => {
+                        self.state = State::Portable(Delay::new(Duration::from_nanos(delay_ns)));
+                        // Polled at once so it registers the waker (it may even be due).
+                        self.poll(cx)
+                    }
+                }
+            }
+            State::Portable(ref mut delay) => {
+                std::task::ready!(Pin::new(delay).poll(cx));
+                self.state = State::Done;
+                Poll::Ready(())
             }
             State::Yielded => {
                 self.state = State::Done;

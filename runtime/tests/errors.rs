@@ -60,8 +60,15 @@ fn no_running_event_loop() {
     });
     assert!(message.contains("no running event loop"), "{message}");
 
+    // `sleep` works without a loop (on the portable timer), but one armed on a loop's timers
+    // still needs that loop: polled after it ended, it says there is no running loop.
+    assert!(poll_once(sleep(1)).is_pending());
+    let mut armed = Box::pin(sleep(1));
+    run(async {
+        let _ = poll_once(armed.as_mut());
+    });
     let message = panics_with(|| {
-        let _ = poll_once(sleep(1));
+        let _ = poll_once(armed.as_mut());
     });
     assert!(message.contains("no running event loop"), "{message}");
 }

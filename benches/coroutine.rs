@@ -1,0 +1,168 @@
+//! The cost of `#[corio::coroutine]`'s frame: the same `async fn` bodies, bare and as
+//! coroutines, side by side in one criterion group per workload (DESIGN.md section 6 target:
+//! <= 5 % time and <= 32 bytes over the bare `async fn`).
+//!
+//! * `call_1000`: an outer fn awaits 1000 calls of a leaf fn that does a little arithmetic and
+//!   awaits a ready future: the whole run is one poll, so this is the frame's per-call cost
+//!   (construct, first poll, the await-site store, close, drop).
+//! * `yield_1000`: the same, but each leaf yields once (a future that wakes itself and returns
+//!   `Pending` once), so every leaf is polled twice and every poll goes through both frames.
+//! * `nested_10_yield_100`: a chain of 10 nested coroutines whose innermost yields 100 times:
+//!   each poll of the outermost goes down 10 frames.
+//!
+//! The futures are driven by a minimal loop (poll with a no-op waker until ready) so only the
+//! futures are measured. Before the groups, `main` prints the size of each leaf's future.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll, Waker};
+
+use criterion::Criterion;
+
+/// Pending once (waking itself), then ready.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Polls `future` with a no-op waker until it is ready.
+fn drive<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+    }
+}
+
+/// The workloads' fns, once bare and once as coroutines: the bodies are token for token the
+/// same.
+macro_rules! workloads {
+    ($module:ident $(, #[$attr:meta])?) => {
+        mod $module {
+            use super::*;
+
+            $(#[$attr])?
+            pub async fn leaf(x: u64) -> u64 {
+                let y = std::future::ready(black_box(x)).await;
+                y.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(7)
+            }
+
+            $(#[$attr])?
+            pub async fn call_1000() -> u64 {
+                let mut sum = 0u64;
+                for i in 0..1000 {
+                    sum = sum.wrapping_add(leaf(i).await);
+                }
+                sum
+            }
+
+            $(#[$attr])?
+            pub async fn yielding_leaf(x: u64) -> u64 {
+                YieldOnce(false).await;
+                black_box(x).wrapping_mul(3)
+            }
+
+            $(#[$attr])?
+            pub async fn yield_1000() -> u64 {
+                let mut sum = 0u64;
+                for i in 0..1000 {
+                    sum = sum.wrapping_add(yielding_leaf(i).await);
+                }
+                sum
+            }
+
+            $(#[$attr])?
+            pub async fn yield_100() -> u64 {
+                for _ in 0..100 {
+                    YieldOnce(false).await;
+                }
+                black_box(100)
+            }
+
+            $(#[$attr])? pub async fn depth1() -> u64 { yield_100().await + 1 }
+            $(#[$attr])? pub async fn depth2() -> u64 { depth1().await + 1 }
+            $(#[$attr])? pub async fn depth3() -> u64 { depth2().await + 1 }
+            $(#[$attr])? pub async fn depth4() -> u64 { depth3().await + 1 }
+            $(#[$attr])? pub async fn depth5() -> u64 { depth4().await + 1 }
+            $(#[$attr])? pub async fn depth6() -> u64 { depth5().await + 1 }
+            $(#[$attr])? pub async fn depth7() -> u64 { depth6().await + 1 }
+            $(#[$attr])? pub async fn depth8() -> u64 { depth7().await + 1 }
+            $(#[$attr])? pub async fn depth9() -> u64 { depth8().await + 1 }
+        }
+    };
+}
+
+workloads!(bare);
+workloads!(coro, #[corio::coroutine]);
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("call_1000");
+    group.sample_size(50);
+    group.bench_function("bare_async_fn", |b| b.iter(|| drive(bare::call_1000())));
+    group.bench_function("corio_coroutine", |b| b.iter(|| drive(coro::call_1000())));
+    group.finish();
+
+    let mut group = c.benchmark_group("yield_1000");
+    group.sample_size(50);
+    group.bench_function("bare_async_fn", |b| b.iter(|| drive(bare::yield_1000())));
+    group.bench_function("corio_coroutine", |b| b.iter(|| drive(coro::yield_1000())));
+    group.finish();
+
+    let mut group = c.benchmark_group("nested_10_yield_100");
+    group.sample_size(50);
+    group.bench_function("bare_async_fn", |b| b.iter(|| drive(bare::depth9())));
+    group.bench_function("corio_coroutine", |b| b.iter(|| drive(coro::depth9())));
+    group.finish();
+}
+
+/// `size_of_val` of a future, without polling it.
+fn size<F: Future>(future: F) -> usize {
+    std::mem::size_of_val(&future)
+}
+
+fn main() {
+    assert_eq!(drive(bare::call_1000()), drive(coro::call_1000()));
+    assert_eq!(drive(bare::yield_1000()), drive(coro::yield_1000()));
+    assert_eq!(drive(bare::depth9()), 109);
+    assert_eq!(drive(coro::depth9()), 109);
+    println!("future sizes in bytes (bare async fn -> #[corio::coroutine]):");
+    // The coroutines are dropped unpolled: keep their never-awaited reports off stderr.
+    let (sizes, _reports) = corio::capture_never_awaited(|| {
+        [
+            ("leaf", size(bare::leaf(1)), size(coro::leaf(1))),
+            (
+                "call_1000",
+                size(bare::call_1000()),
+                size(coro::call_1000()),
+            ),
+            (
+                "yielding_leaf",
+                size(bare::yielding_leaf(1)),
+                size(coro::yielding_leaf(1)),
+            ),
+            ("depth9", size(bare::depth9()), size(coro::depth9())),
+        ]
+    });
+    for (name, bare, coro) in sizes {
+        println!("  {name:<14} {bare:>4} -> {coro:>4} (+{})", coro - bare);
+    }
+
+    let mut criterion = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2))
+        .configure_from_args();
+    bench(&mut criterion);
+    criterion.final_summary();
+}

@@ -1,0 +1,408 @@
+//! Coroutine frames: what `#[corio::coroutine]` wraps around an `async fn`'s future, as
+//! Python's coroutine object.
+//!
+//! rustc builds the body's state machine; [`Coroutine`] adds the frame that asyncio users
+//! inspect: the name and module path, the state (`inspect.getcoroutinestate`), the await site
+//! the body is suspended at, a `repr`-like `Debug`, and the never-awaited report.
+//!
+//! How the body tells its frame where it is suspended, without unsafe code and without a
+//! pointer from the body to its frame: one thread-local `u16`, [`SITE`]. Each instrumented
+//! `.await` of the body stores its site index there just before it awaits; [`Coroutine::poll`]
+//! sets it to the site the body is suspended at (where a resumed body continues) before polling
+//! the body, and reads it back afterwards, restoring the value the
+//! enclosing coroutine had (an await of a coroutine inside a coroutine nests these save/restore
+//! pairs exactly as the polls nest). When the body returns `Pending`, the last index stored
+//! during this poll is the await it is suspended at.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::io::Write as _;
+use std::pin::Pin;
+use std::sync::RwLock;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+/// No await site: the body has not reached an instrumented `.await` during this poll.
+const NO_SITE: u16 = u16::MAX;
+
+thread_local! {
+    /// The await site the body being polled on this thread last reached; see the module docs.
+    static SITE: Cell<u16> = const { Cell::new(NO_SITE) };
+
+    /// The reports collected by the running [`capture_never_awaited`], if any.
+    static CAPTURED: std::cell::RefCell<Option<Vec<NeverAwaited>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Records that the body being polled on this thread is about to await site `index`.
+/// Expansions of `#[corio::coroutine]` call it before each `.await` of the body.
+#[doc(hidden)]
+#[inline(always)]
+pub fn at_await(index: u16) {
+    SITE.set(index);
+}
+
+/// The state of a coroutine, as Python's `inspect.getcoroutinestate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum CoroutineState {
+    /// `CORO_CREATED`: not polled yet. Dropped in this state, it reports that it was never
+    /// awaited.
+    Created,
+    /// `CORO_RUNNING`: its body is running inside `poll`. Safe code cannot hold a reference to
+    /// a coroutine while it is polled, so outside code never sees this state.
+    Running,
+    /// `CORO_SUSPENDED`: its body returned `Pending` at an `.await` ([`Coroutine::await_site`]
+    /// says which).
+    Suspended,
+    /// `CORO_CLOSED`: its body returned, or panicked; polling it again panics.
+    Closed,
+}
+
+/// One `.await` in a coroutine's body: where it is in the source and what it awaits.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct AwaitSite {
+    file: &'static str,
+    line: u32,
+    column: u32,
+    source: &'static str,
+}
+
+impl AwaitSite {
+    /// Used by the expansions of `#[corio::coroutine]`.
+    #[doc(hidden)]
+    pub const fn new(file: &'static str, line: u32, column: u32, source: &'static str) -> Self {
+        AwaitSite {
+            file,
+            line,
+            column,
+            source,
+        }
+    }
+
+    /// The source file, as `file!()` gives it.
+    pub fn file(&self) -> &'static str {
+        self.file
+    }
+
+    /// The line of the `await` keyword, from 1.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The column of the `await` keyword, from 1, as `column!()` counts.
+    pub fn column(&self) -> u32 {
+        self.column
+    }
+
+    /// The await expression as rustc's `stringify!` renders it, e.g. `corio::sleep(1).await`.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+}
+
+impl fmt::Display for AwaitSite {
+    /// `FILE:LINE:COLUMN: SOURCE`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.source
+        )
+    }
+}
+
+/// What a coroutine knows of itself statically: one `static` per `#[corio::coroutine]` fn.
+#[derive(Debug)]
+pub struct CoroutineInfo {
+    name: &'static str,
+    module_path: &'static str,
+    sites: &'static [AwaitSite],
+}
+
+impl CoroutineInfo {
+    /// Used by the expansions of `#[corio::coroutine]`.
+    #[doc(hidden)]
+    pub const fn new(
+        name: &'static str,
+        module_path: &'static str,
+        sites: &'static [AwaitSite],
+    ) -> Self {
+        CoroutineInfo {
+            name,
+            module_path,
+            sites,
+        }
+    }
+
+    /// The coroutine's name: the fn's name, or the attribute's `name = "..."`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The module the fn is defined in, as `module_path!()`.
+    pub fn module_path(&self) -> &'static str {
+        self.module_path
+    }
+
+    /// Every instrumented `.await` of the body, in source order.
+    pub fn await_sites(&self) -> &'static [AwaitSite] {
+        self.sites
+    }
+}
+
+pin_project! {
+    /// A coroutine object: the future of a `#[corio::coroutine] async fn`, with its frame.
+    ///
+    /// Calling the fn runs nothing; awaiting the coroutine (or spawning it with
+    /// `create_task`) runs it, as Python's `async def`. It is a [`Future`] that behaves exactly
+    /// as the bare `async fn`'s future (same output, same wakes, same drop order: dropping it
+    /// at any point runs each of the body's destructors once), and adds:
+    ///
+    /// * [`name`](Coroutine::name) and [`module_path`](Coroutine::module_path);
+    /// * [`state`](Coroutine::state), as `inspect.getcoroutinestate`, and the
+    ///   [`await_site`](Coroutine::await_site) it is suspended at;
+    /// * `Debug` printing `<coroutine object NAME at 0x...>`, as Python's `repr`;
+    /// * the never-awaited report: dropped before its first poll, it reports
+    ///   `coroutine 'NAME' was never awaited` (see [`set_never_awaited_hook`]).
+    ///
+    /// It is `Send`, `Sync` and `Unpin` exactly when the body's future is.
+    ///
+    /// # Panics
+    ///
+    /// Polled again after it returned or panicked (Python's `cannot reuse already awaited
+    /// coroutine`).
+    #[must_use = "a coroutine does nothing unless awaited or spawned"]
+    pub struct Coroutine<F> {
+        info: &'static CoroutineInfo,
+        state: CoroutineState,
+        // The index in `info.sites` of the await the body is suspended at, or `NO_SITE`.
+        site: u16,
+        #[pin]
+        future: F,
+    }
+
+    impl<F> PinnedDrop for Coroutine<F> {
+        fn drop(this: Pin<&mut Self>) {
+            if this.state == CoroutineState::Created {
+                report_never_awaited(this.info);
+            }
+        }
+    }
+}
+
+impl<F: Future> Coroutine<F> {
+    /// Wraps the body's future in its frame. Used by the expansions of `#[corio::coroutine]`.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn new(info: &'static CoroutineInfo, future: F) -> Self {
+        Coroutine {
+            info,
+            state: CoroutineState::Created,
+            site: NO_SITE,
+            future,
+        }
+    }
+}
+
+impl<F> Coroutine<F> {
+    /// The coroutine's name (Python's `__name__`): the fn's name, or the attribute's
+    /// `name = "..."`.
+    pub fn name(&self) -> &'static str {
+        self.info.name
+    }
+
+    /// The module its fn is defined in, as `module_path!()` there.
+    pub fn module_path(&self) -> &'static str {
+        self.info.module_path
+    }
+
+    /// What the coroutine knows statically: name, module path, await sites.
+    pub fn info(&self) -> &'static CoroutineInfo {
+        self.info
+    }
+
+    /// Its state, as `inspect.getcoroutinestate`.
+    pub fn state(&self) -> CoroutineState {
+        self.state
+    }
+
+    /// The `.await` it is suspended at, while [`Suspended`](CoroutineState::Suspended)
+    /// (`None` in every other state).
+    ///
+    /// Awaits written inside another macro's input (`select!`, ...) are opaque to
+    /// `#[corio::coroutine]`; suspended at one of those, this is the last instrumented await
+    /// the body reached during the poll, or `None`.
+    pub fn await_site(&self) -> Option<&'static AwaitSite> {
+        match self.state {
+            CoroutineState::Suspended => self.info.sites.get(usize::from(self.site)),
+            _ => None,
+        }
+    }
+}
+
+impl<F: Future> Future for Coroutine<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if *this.state == CoroutineState::Closed {
+            polled_after_close(this.info);
+        }
+        *this.state = CoroutineState::Running;
+        // Resumed, the body continues inside the await it is suspended at.
+        let outer = SITE.replace(*this.site);
+        // A panic in the body closes the coroutine (as an exception closes a Python one).
+        let closer = CloseOnUnwind { state: this.state };
+        let poll = this.future.poll(cx);
+        std::mem::forget(closer);
+        let site = SITE.replace(outer);
+        match poll {
+            Poll::Ready(output) => {
+                *this.state = CoroutineState::Closed;
+                *this.site = NO_SITE;
+                Poll::Ready(output)
+            }
+            Poll::Pending => {
+                *this.state = CoroutineState::Suspended;
+                *this.site = site;
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<F: Future> futures_core::FusedFuture for Coroutine<F> {
+    fn is_terminated(&self) -> bool {
+        self.state == CoroutineState::Closed
+    }
+}
+
+/// Sets the state to `Closed` if dropped, i.e. if the body's poll unwinds.
+struct CloseOnUnwind<'a> {
+    state: &'a mut CoroutineState,
+}
+
+impl Drop for CloseOnUnwind<'_> {
+    fn drop(&mut self) {
+        *self.state = CoroutineState::Closed;
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn polled_after_close(info: &CoroutineInfo) -> ! {
+    panic!(
+        "coroutine '{}' polled after it returned or panicked (cannot reuse already awaited \
+         coroutine)",
+        info.name
+    )
+}
+
+impl<F> fmt::Debug for Coroutine<F> {
+    /// `<coroutine object NAME at 0x...>`, as Python's `repr`; the address is the
+    /// coroutine's own (it may move until first polled).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<coroutine object {} at {:p}>", self.info.name, self)
+    }
+}
+
+/// The report of a coroutine dropped before it was ever polled (CPython's
+/// `RuntimeWarning: coroutine 'NAME' was never awaited`).
+///
+/// `Display` prints `coroutine 'NAME' was never awaited`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeverAwaited {
+    info: &'static CoroutineInfo,
+}
+
+impl NeverAwaited {
+    /// The coroutine's name.
+    pub fn name(&self) -> &'static str {
+        self.info.name
+    }
+
+    /// The module its fn is defined in.
+    pub fn module_path(&self) -> &'static str {
+        self.info.module_path
+    }
+}
+
+impl PartialEq for CoroutineInfo {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for CoroutineInfo {}
+
+impl fmt::Display for NeverAwaited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "coroutine '{}' was never awaited", self.info.name)
+    }
+}
+
+/// A process-wide handler of never-awaited reports; see [`set_never_awaited_hook`].
+pub type NeverAwaitedHook = Box<dyn Fn(&NeverAwaited) + Send + Sync>;
+
+static HOOK: RwLock<Option<NeverAwaitedHook>> = RwLock::new(None);
+
+/// Sets the process-wide handler of never-awaited reports and returns the previous one;
+/// `None` restores the default, which writes `RuntimeWarning: coroutine 'NAME' was never
+/// awaited` and a newline to stderr (CPython's warning, without its `sys:1:` location).
+///
+/// The hook runs on the thread that drops the coroutine, inside its destructor: keep it short,
+/// and don't panic in it. Reports on a thread inside [`capture_never_awaited`] go to that
+/// capture instead.
+pub fn set_never_awaited_hook(hook: Option<NeverAwaitedHook>) -> Option<NeverAwaitedHook> {
+    let mut slot = HOOK.write().unwrap_or_else(|poison| poison.into_inner());
+    std::mem::replace(&mut *slot, hook)
+}
+
+/// Runs `f` and returns, beside its result, the never-awaited reports of the coroutines
+/// dropped on this thread while it ran, in drop order; they don't reach the hook. Captures
+/// nest: the innermost one takes the reports.
+///
+/// This is how tests check the reports without touching the process-wide hook.
+pub fn capture_never_awaited<R>(f: impl FnOnce() -> R) -> (R, Vec<NeverAwaited>) {
+    /// Restores the enclosing capture, even if `f` panics.
+    struct Restore(Option<Vec<NeverAwaited>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CAPTURED.set(self.0.take());
+        }
+    }
+    let restore = Restore(CAPTURED.replace(Some(Vec::new())));
+    let result = f();
+    let reports = CAPTURED.take().unwrap_or_default();
+    drop(restore);
+    (result, reports)
+}
+
+#[cold]
+#[inline(never)]
+fn report_never_awaited(info: &'static CoroutineInfo) {
+    let report = NeverAwaited { info };
+    // `try_with`: a coroutine dropped while this thread's locals are torn down still reports.
+    let report = match CAPTURED.try_with(|captured| match &mut *captured.borrow_mut() {
+        Some(reports) => {
+            reports.push(report.clone());
+            None
+        }
+        None => Some(report.clone()),
+    }) {
+        Ok(rest) => rest,
+        Err(_) => Some(report),
+    };
+    let Some(report) = report else { return };
+    let hook = HOOK.read().unwrap_or_else(|poison| poison.into_inner());
+    match &*hook {
+        Some(hook) => hook(&report),
+        // Not `eprintln!`: it panics when stderr is closed, and this runs in a destructor.
+        None => drop(writeln!(std::io::stderr(), "RuntimeWarning: {report}")),
+    }
+}

@@ -1,0 +1,183 @@
+//! [`WaitFor`], the future `wait_for!` builds: a future and its deadline in one struct, as
+//! `asyncio.wait_for`.
+//!
+//! The deadline is a [`Sleep`], so it is one of the loop's timers inside a corio loop (virtual
+//! time applies, and it fires in the loop's (deadline, arming order)) and a portable timer on
+//! any other executor.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::delay::IntoDelay;
+use crate::event_loop;
+use crate::sleep::Sleep;
+use crate::timeout_error::TimeoutError;
+
+/// A timeout as `wait_for!` takes it: anything [`IntoDelay`] (seconds as an integer or a float,
+/// a `Duration`), or an `Option` of one, where `None` means no timeout. (The macro turns a
+/// literal `None` into "no timeout" itself, since a bare `None` has no type to infer.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a timeout",
+    label = "expected seconds (`1`, `0.5`), a `Duration`, or `None`",
+    note = "`wait_for!(future, timeout)` takes the timeout as seconds (an integer or a float), \
+            a `std::time::Duration`, an `Option` of either, or `None` for no timeout"
+)]
+pub trait IntoTimeout {
+    /// The timeout in nanoseconds (negative clamped to zero), or `None` for no timeout.
+    ///
+    /// # Panics
+    ///
+    /// As [`IntoDelay::into_delay_nanos`]: if the value is NaN, infinite or too large.
+    fn into_timeout_nanos(self) -> Option<u64>;
+}
+
+impl<T: IntoDelay> IntoTimeout for T {
+    fn into_timeout_nanos(self) -> Option<u64> {
+        Some(self.into_delay_nanos())
+    }
+}
+
+impl<T: IntoDelay> IntoTimeout for Option<T> {
+    fn into_timeout_nanos(self) -> Option<u64> {
+        self.map(IntoDelay::into_delay_nanos)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of `wait_for!(future, timeout)`: waits for `future` for at most `timeout`,
+    /// as `asyncio.wait_for`. Its output is `Result<T, TimeoutError>`.
+    ///
+    /// What it promises:
+    ///
+    /// * **The future first.** Every poll polls the inner future before it looks at the
+    ///   deadline, so a future that is ready never times out, whatever the timeout (`0`, or
+    ///   negative, included: CPython times such a call out without running the coroutine;
+    ///   corio returns its value).
+    /// * **The deadline is armed at the first poll**, right after the inner future's first
+    ///   poll, at `time() + timeout` on the loop's clock (virtual time applies). A timeout of
+    ///   zero or less arms nothing: if the first poll leaves the future pending, it times out
+    ///   at once.
+    /// * **At an exact tie, a timer inside the future wins.** When the future's own timer
+    ///   (say `wait_for!(sleep(1), 1)`) is due at the deadline, both come due in the same loop
+    ///   pass and wake the task once; the future is polled first and returns `Ok`, whichever
+    ///   timer was armed first. A future that finishes one pass *after* its timer (awaiting a
+    ///   `Task` whose sleep ends at the deadline) loses: the deadline's wake comes first. That
+    ///   last case matches asyncio, where timers fire in arming order and the timeout is armed
+    ///   before the inner coroutine starts, so asyncio's timeout wins every exact tie.
+    /// * **On timeout the future is dropped before the error returns**: its destructors run
+    ///   (a `Task` it was awaiting is cancelled). If that drop scheduled work on the loop (the
+    ///   cancelled task's last step, which drops its future), `WaitFor` yields once so the
+    ///   work runs first: when the error returns, the cancelled task's destructors have run,
+    ///   as asyncio's `wait_for` waits for the cancelled task. It returns at the same loop
+    ///   time: corio's cancellation cannot await, so there is nothing more to wait for. One
+    ///   exception: a task whose step was already queued when it was cancelled (its own timer
+    ///   came due in the same pass as the deadline) drops its future in that same pass, just
+    ///   after the error returns.
+    /// * **Dropping it** at any point drops the inner future exactly once and disarms the
+    ///   deadline.
+    /// * It is `Send` when the future is, and works on any executor: outside a corio loop the
+    ///   deadline is a portable real-time timer (see [`sleep`](crate::sleep())).
+    ///
+    /// # Panics
+    ///
+    /// When polled again after it returned; when the inner future panics (the panic goes
+    /// through). A bad timeout (NaN, infinite, too large) panics where `wait_for!` is called.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct WaitFor<F> {
+        // `None` once it returned or was dropped for the timeout.
+        #[pin]
+        future: Option<F>,
+        deadline: Deadline,
+    }
+}
+
+/// Where a [`WaitFor`] stands with its deadline.
+#[derive(Debug)]
+enum Deadline {
+    /// No timeout: wait as long as the future takes.
+    Never,
+    /// Not polled yet: the timeout in nanoseconds.
+    Unarmed(u64),
+    /// The deadline's timer, armed at the first poll.
+    Armed(Sleep),
+    /// Timed out; the future was dropped and its drop scheduled work on the loop, which runs
+    /// before the next poll returns the error.
+    Expiring,
+    /// Returned its output or the error.
+    Done,
+}
+
+/// A [`WaitFor`] of `future` for `timeout_ns` nanoseconds, or without a deadline for `None`:
+/// what `wait_for!` expands to; the timeout was validated by [`IntoTimeout`]. Taking
+/// `IntoFuture` here (not `F: Future` on a constructor) makes a non-future argument one error
+/// at the argument, rather than one more at every use of the result.
+pub fn wait_for<I: IntoFuture>(future: I, timeout_ns: Option<u64>) -> WaitFor<I::IntoFuture> {
+    WaitFor {
+        future: Some(future.into_future()),
+        deadline: match timeout_ns {
+            Some(ns) => Deadline::Unarmed(ns),
+            None => Deadline::Never,
+        },
+    }
+}
+
+impl<F: Future> Future for WaitFor<F> {
+    type Output = Result<F::Output, TimeoutError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(future) = this.future.as_mut().as_pin_mut() {
+            if let Poll::Ready(output) = future.poll(cx) {
+                this.future.set(None);
+                *this.deadline = Deadline::Done;
+                return Poll::Ready(Ok(output));
+            }
+        }
+        match this.deadline {
+            Deadline::Never => return Poll::Pending,
+            Deadline::Unarmed(0) => {}
+            Deadline::Unarmed(timeout_ns) => {
+                let mut timer = Sleep::from_nanos(*timeout_ns);
+                if Pin::new(&mut timer).poll(cx).is_pending() {
+                    *this.deadline = Deadline::Armed(timer);
+                    return Poll::Pending;
+                }
+            }
+            Deadline::Armed(timer) => {
+                if Pin::new(timer).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+            }
+            Deadline::Expiring => {
+                *this.deadline = Deadline::Done;
+                return Poll::Ready(Err(TimeoutError));
+            }
+            Deadline::Done => {
+                panic!("corio: a wait_for! future was polled again after it returned")
+            }
+        }
+        // Timed out. Drop the future now, and see whether that scheduled anything on the loop.
+        *this.deadline = Deadline::Done;
+        let queued = || event_loop::try_with_current(|core| core.ready.borrow().len());
+        let queued_before = queued();
+        this.future.set(None);
+        if queued() > queued_before {
+            // Our wake goes behind what the drop scheduled, so that runs first.
+            *this.deadline = Deadline::Expiring;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(Err(TimeoutError))
+    }
+}
+
+impl<F> fmt::Debug for WaitFor<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitFor")
+            .field("pending", &self.future.is_some())
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}

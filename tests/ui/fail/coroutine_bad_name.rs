@@ -1,0 +1,4 @@
+#[corio::coroutine(name = main)]
+async fn named() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[corio::coroutine]
+const async fn constant() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[corio::coroutine]
+struct NotAFunction {
+    field: u32,
+}
+
+fn main() {}

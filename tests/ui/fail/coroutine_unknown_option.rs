@@ -1,0 +1,4 @@
+#[corio::coroutine(nmae = "main")]
+async fn misspelt() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[corio::test]
+fn not_async() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[corio::main(flavor = "multi_thread")]
+async fn main() {}

@@ -1,0 +1,4 @@
+// `..` with no iterator after it.
+fn main() {
+    let _ = corio::gather!(..);
+}

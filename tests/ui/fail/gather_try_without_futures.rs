@@ -1,0 +1,4 @@
+// `try` with nothing after it.
+fn main() {
+    let _ = corio::gather!(try);
+}
