@@ -19,6 +19,7 @@ mod common;
 use common::say;
 
 /// Sleeps for one hour, then prints `yay!`.
+#[corio::coroutine]
 async fn eternity() {
     corio::sleep(3600).await;
     say!("yay!");
@@ -27,6 +28,7 @@ async fn eternity() {
 /// The notebook's `main()`. `wait_for!` gives `Result<T, TimeoutError>`; matching the `Err` is
 /// Python's `except asyncio.TimeoutError`. On the timeout `eternity()` is dropped, as asyncio
 /// cancels it, so `yay!` never prints.
+#[corio::coroutine]
 pub async fn program() {
     if let Err(corio::TimeoutError) = corio::wait_for!(eternity(), timeout = 1.0).await {
         say!("timeout!");

@@ -195,6 +195,13 @@ fn notebook() {
         error.starts_with("RuntimeError: ") && error.contains("already running"),
         "{error}"
     );
+    // coroutine_repr's line: the address varies.
+    let (t, repr) = lines.remove(7);
+    assert_eq!(t, 2.0);
+    assert!(
+        repr.starts_with("<coroutine object main at 0x") && repr.ends_with('>'),
+        "{repr}"
+    );
 
     let started = format!("started at {TIME}");
     let finished = format!("finished at {TIME}");
@@ -208,6 +215,9 @@ fn notebook() {
             // (1.0, "RuntimeError: ... already running ..."), removed above
             (1.0, "Hello ..."),
             (2.0, "... World!"),
+            (2.0, "== 协程 (coroutines): coroutine_repr =="),
+            // (2.0, "<coroutine object main at 0x...>"), removed above
+            (2.0, "RuntimeWarning: coroutine 'main' was never awaited"),
             (2.0, "== 协程 (coroutines): say_after_sequential =="),
             (2.0, &started),
             (3.0, "hello"),
@@ -244,9 +254,32 @@ fn notebook() {
             (10.0, DATETIME),
             (11.0, DATETIME),
             (12.0, DATETIME),
+            (
+                12.0,
+                "== 并发运行任务 (running tasks concurrently): factorial_gather ==",
+            ),
+            (12.0, "Task A: Compute factorial(2)..."),
+            (12.0, "Task B: Compute factorial(2)..."),
+            (12.0, "Task C: Compute factorial(2)..."),
+            (13.0, "Task A: factorial(2) = 2"),
+            (13.0, "Task B: Compute factorial(3)..."),
+            (13.0, "Task C: Compute factorial(3)..."),
+            (14.0, "Task B: factorial(3) = 6"),
+            (14.0, "Task C: Compute factorial(4)..."),
+            (15.0, "Task C: factorial(4) = 24"),
+            (15.0, "[2, 6, 24]"),
+            (15.0, "== 超时 (timeouts): wait_for_eternity =="),
+            (16.0, "timeout!"),
+            (16.0, "== as_completed: as_completed =="),
+            (17.0, "got b.txt (1s)"),
+            (18.0, "got c.txt (2s)"),
+            (19.0, "got a.txt (3s)"),
+            (20.0, "got b.txt (1s)"),
+            (21.0, "got c.txt (2s)"),
+            (21.5, "timeout!"),
         ],
     );
-    assert_eq!(end, 12.0);
+    assert_eq!(end, 21.5);
 }
 
 #[test]
