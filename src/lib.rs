@@ -37,7 +37,21 @@
 //! | `loop.time()` | [`time()`](time) |
 //! | `await asyncio.gather(a, b, c)`, `gather(*aws)` | [`gather!(a, b, c)`](gather!) -> `(A, B, C)`, `gather!(..aws)` -> `Vec<T>`, `gather!(try a, b)` -> `Result<(A, B), E>` (the first `Err` drops the rest) |
 //! | `for aw in asyncio.as_completed(aws, timeout=t): await aw` | [`as_completed!(..aws)`](as_completed!), `as_completed!(a, b)`, `as_completed!(..aws, timeout = t)`: a `Stream` with `next().await`; with a timeout, one `Err(TimeoutError)` ends it |
+//! | `done, pending = await asyncio.wait(tasks, timeout=t, return_when=FIRST_COMPLETED)` | [`wait(tasks, ReturnWhen::FirstCompleted)`](wait)`.timeout(t).await` -> `(Vec<Task<T>>, Vec<Task<T>>)` in the order given ([`ReturnWhen`]: `FirstCompleted`, `FirstException` (a panic; a cancellation does not count, as in asyncio), `AllCompleted`); never cancels what is pending |
+//! | `await asyncio.shield(aw)` | [`shield(fut).await`](shield) -> `Result<T, TaskError>`, [`Shield::from_task`]: the work runs on as a task when the awaiter is dropped or cancelled (the end of `run` still cancels it) |
+//! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`TaskGroup::new()`](TaskGroup), `group.create_task(fut)` -> [`Task<T>`](Task), `group.join().await` -> `Result<(), TaskGroupError>`: a member's panic cancels the others and every panic is listed ([`TaskGroupError`], asyncio's `ExceptionGroup`); dropping the group or its `join` cancels the members |
+//! | `async with asyncio.timeout(d) as cm:`, `timeout_at(when)`, `cm.reschedule(w)`, `cm.when()`, `cm.expired()` | [`timeout(d)`](timeout) / [`timeout_at(when)`](timeout_at) -> [`Timeout`]; `scope.wrap(fut).await` -> `Result<T, TimeoutError>`; `reschedule`, `when`, `expired` by the same names, also while the future runs |
 //! | `RuntimeError: This event loop is already running` | `run` inside a running loop panics with `already running` |
+//! | `fut = loop.create_future()`, `fut.set_result(x)`, `set_exception(e)`, `cancel()`, `add_done_callback(cb)`, `await fut` | [`SettableFuture`] (from [`EventLoop::create_future`] or `SettableFuture::new()`): the same methods; `fut.await` -> `Result<T, FutureError<E>>`; callbacks and awaiters run via `call_soon`, in registration order |
+//! | `asyncio.get_running_loop()`, `loop.time()`, `loop.call_soon/call_later/call_at(...)` | [`get_running_loop()`](get_running_loop) -> [`EventLoop`] (prints `<corio.EventLoop running=True closed=False debug=False>`); `call_*` return a [`Handle`] / [`TimerHandle`] with `cancel()` |
+//! | `loop.call_soon_threadsafe(cb)`, `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`EventLoop::call_soon_threadsafe`], [`run_coroutine_threadsafe(fut, &loop)`](run_coroutine_threadsafe) -> [`ConcurrentFuture`] with `result(timeout)` |
+//! | `await asyncio.to_thread(f)` | [`to_thread(f).await`](to_thread) (a shared thread pool; a panic in `f` resumes in the awaiter) |
+//! | `asyncio.Event()`: `set()`, `clear()`, `is_set()`, `await wait()` | [`Event`]: the same names; `set()` wakes every waiter in order |
+//! | `asyncio.Lock()`: `async with lock:`, `acquire()`, `release()`, `locked()` | [`Lock`]: `lock.acquire().await` -> [`LockGuard`] (releases on drop); [`LockGuard::forget`] + [`Lock::release`] for the explicit style; FIFO, no barging; releasing an unlocked lock panics with `Lock is not acquired.` |
+//! | `asyncio.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore::new(n)`](Semaphore), [`BoundedSemaphore::new(n)`](BoundedSemaphore) (`usize`: a negative value does not compile): `acquire().await` -> [`SemaphorePermit`]; releasing a bounded one too often panics with `BoundedSemaphore released too many times` |
+//! | `asyncio.Condition()`: `wait()`, `wait_for(pred)`, `notify(n)`, `notify_all()` | [`Condition`]: `cond.acquire().await` -> [`ConditionGuard`]; `guard = guard.wait().await`, `guard.wait_for(pred).await`, `notify(n)`, `notify_all()` |
+//! | `asyncio.Barrier(n)`: `wait()`, `reset()`, `abort()`, `BrokenBarrierError` | [`Barrier`]: `wait().await` -> `Result<usize, BrokenBarrierError>`; `reset()`, `abort()` |
+//! | `asyncio.Queue(maxsize)`, `PriorityQueue`, `LifoQueue`: `put`, `get`, `put_nowait`, `get_nowait`, `task_done`, `join`, `shutdown` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] with the same names (`maxsize` 0 is unbounded); errors [`QueueFull`], [`QueueEmpty`], [`QueueShutDown`] (a failed put returns the item) |
 //! | `RuntimeError: no running event loop` | `create_task`, `time` outside a loop panic with `no running event loop` (`sleep` and `wait_for!` work on any executor, on a portable timer) |
 //!
 //! ## Scheduling: the same order as asyncio
@@ -215,6 +229,12 @@ pub use corio_macros::main;
 #[doc(inline)]
 pub use corio_macros::test;
 pub use corio_runtime::{
+    Acquire, Barrier, BarrierWait, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
+    ConditionWait, Event, EventWait, GetNowaitError, LifoQueue, Lock, LockGuard, PriorityQueue,
+    PutNowaitError, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore, SemaphoreAcquire,
+    SemaphorePermit,
+};
+pub use corio_runtime::{
     AsCompleted, AsCompletedTimeout, GatherAll, IntoDelay, Runner, Sleep, Task, TaskError, TaskRef,
     TimeoutError, TryGatherAll, WaitFor, all_tasks, create_task, create_task_named, current_task,
     run, sleep, time,
@@ -222,6 +242,15 @@ pub use corio_runtime::{
 pub use corio_runtime::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
     capture_never_awaited, set_never_awaited_hook,
+};
+pub use corio_runtime::{
+    ConcurrentError, ConcurrentFuture, EventLoop, FutureError, Handle, SettableFuture,
+    ThreadsafeHandle, TimerHandle, ToThread, Wait, get_running_loop, run_coroutine_threadsafe,
+    to_thread,
+};
+pub use corio_runtime::{
+    MEMBER_PANICKED, ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks,
+    WithTimeout, shield, timeout, timeout_at, wait,
 };
 
 /// Support for the expansions of corio's macros. Not public API.

@@ -3,19 +3,27 @@
 //! Scheduling reproduces CPython's `BaseEventLoop._run_once`, so programs print what asyncio
 //! prints, line for line:
 //!
-//! 1. Wakes from other threads join the back of the ready queue (asyncio's
+//! 1. Wakes and callbacks from other threads join the back of the ready queue (asyncio's
 //!    `call_soon_threadsafe`).
 //! 2. If nothing is ready, the loop waits for the next timer: a real clock parks the thread
-//!    until the deadline or a wake from another thread; a virtual clock jumps to the deadline.
+//!    until the deadline or a wake from another thread; a virtual clock first waits for the
+//!    outstanding thread work the loop knows of (`to_thread` calls: thread work takes no
+//!    virtual time, so timings stay exact), then jumps to the deadline.
 //! 3. Timers that are due join the back of the ready queue, in deadline order and, for equal
 //!    deadlines, in arming order. A due timer does not step its task directly: asyncio's timer
 //!    callback resolves a future, which then `call_soon`s the task, so the task's step runs one
 //!    pass later, after whatever the pass's other items scheduled. corio gets the same order
 //!    without queueing the callbacks: it wakes the fired timers' tasks in order at the end of
-//!    the pass, which is where their callbacks would have run.
+//!    the pass, which is where their callbacks would have run. A `call_later`/`call_at`
+//!    callback runs right there too, in the same (deadline, arming) order.
 //! 4. The pass runs only what was ready when it began (a snapshot of the queue's length);
 //!    whatever becomes ready during the pass (a new task's first step, a task woken by a task
 //!    that finished, `sleep(0)`) runs in the next pass.
+//!
+//! `call_soon` callbacks share the ready queue's FIFO order with task steps without making the
+//! queue's entries bigger than a task step (8 bytes): they wait in a second queue, each tagged
+//! with the ready queue's absolute position at the time it was scheduled (how many steps had
+//! been queued), and a pass runs the two as one FIFO sequence merged by that position.
 //!
 //! The loop ends when the main future's task has finished; leftover tasks are then cancelled
 //! and their futures dropped (their destructors run) before [`Runner::run`] returns, as
@@ -25,7 +33,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, Thread};
@@ -34,6 +42,7 @@ use std::time::Duration;
 use async_task::Runnable;
 use slab::Slab;
 
+use crate::callbacks::{self, Callback, Fired};
 use crate::clock::Clock;
 use crate::task::{self, TaskEntry, TaskError, TaskMeta};
 use crate::timers::Timers;
@@ -53,6 +62,9 @@ pub(crate) enum Remote {
     Step(Runnable<TaskMeta>),
     /// `cancel()` called on another thread for the task registered under `key` with `id`.
     Cancel { key: u32, id: u64 },
+    /// A callback from `call_soon_threadsafe` (or `run_coroutine_threadsafe`): it joins the
+    /// back of the ready queue, as `call_soon` from the loop's thread does.
+    Call(Box<dyn FnOnce() + Send>),
 }
 
 /// The part of a loop other threads may touch: the queue of their wakes and the thread to
@@ -62,6 +74,17 @@ pub(crate) struct Shared {
     /// Set while `remote` is non-empty, so a pass checks the queue without taking the lock.
     has_remote: AtomicBool,
     thread: Thread,
+    /// Outstanding thread work the loop knows of (`to_thread` calls not yet finished): under
+    /// virtual time, a loop with nothing ready waits for it (parks) before it jumps the clock
+    /// or reports a deadlock. Incremented on the loop's thread by [`Shared::start_external`],
+    /// decremented by the worker *after* it has handed its result (and wake) to the loop, by
+    /// [`Shared::finish_external`].
+    external: AtomicUsize,
+    /// Whether [`Runner::run`] is running this loop (`loop.is_running()`).
+    pub(crate) running: AtomicBool,
+    /// Whether the loop has ended (`loop.is_closed()`); set under the `remote` lock, so a
+    /// callback is either queued before the loop closes (and dropped by it) or refused.
+    pub(crate) closed: AtomicBool,
 }
 
 impl Shared {
@@ -73,6 +96,43 @@ impl Shared {
             .push(item);
         self.has_remote.store(true, Ordering::Release);
         self.thread.unpark();
+    }
+
+    /// Hands a callback to the loop unless it has closed; gives it back if it has.
+    pub(crate) fn push_call(
+        &self,
+        call: Box<dyn FnOnce() + Send>,
+    ) -> Result<(), Box<dyn FnOnce() + Send>> {
+        {
+            let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.closed.load(Ordering::Acquire) {
+                return Err(call);
+            }
+            remote.push(Remote::Call(call));
+        }
+        self.has_remote.store(true, Ordering::Release);
+        self.thread.unpark();
+        Ok(())
+    }
+
+    /// Counts one piece of thread work the loop must wait for (see `external`).
+    pub(crate) fn start_external(&self) {
+        self.external.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Ends one piece of thread work; call it after handing the work's result to the loop.
+    pub(crate) fn finish_external(&self) {
+        self.external.fetch_sub(1, Ordering::AcqRel);
+        self.thread.unpark();
+    }
+
+    /// Marks the loop closed and returns what was still queued for it.
+    fn close(&self) -> Vec<Remote> {
+        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+        self.closed.store(true, Ordering::Release);
+        self.running.store(false, Ordering::Release);
+        self.has_remote.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *remote)
     }
 }
 
@@ -90,9 +150,19 @@ pub(crate) struct Core {
     pub(crate) clock: Clock,
     /// Task steps to run, in order (asyncio's `_ready`).
     pub(crate) ready: RefCell<VecDeque<Runnable<TaskMeta>>>,
+    /// How many task steps have been taken off `ready` so far: with `ready`'s length, it gives
+    /// the absolute position of the next step to be queued.
+    popped: Cell<u64>,
+    /// `call_soon` callbacks, each with the absolute ready-queue position it runs before (it
+    /// runs after every step queued before it, and before every step queued after it).
+    pub(crate) callbacks: RefCell<VecDeque<(u64, Callback)>>,
     pub(crate) timers: RefCell<Timers>,
-    /// The wakers of the timers fired this pass, woken at its end (a reused buffer).
-    fired: RefCell<Vec<Waker>>,
+    /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
+    /// naming its slot here (see `callbacks::marker_waker`).
+    pub(crate) timer_callbacks: RefCell<Slab<Callback>>,
+    /// What the timers fired this pass did, done at its end (a reused buffer): wakers to wake
+    /// and callbacks to run, in (deadline, arming) order.
+    fired: RefCell<Vec<Fired>>,
     /// Every task that has not finished, so `all_tasks()` can list them and the end of `run`
     /// can cancel them.
     pub(crate) tasks: RefCell<Slab<TaskEntry>>,
@@ -113,7 +183,10 @@ impl Core {
                 Clock::Real
             },
             ready: RefCell::new(VecDeque::new()),
+            popped: Cell::new(0),
+            callbacks: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::new()),
+            timer_callbacks: RefCell::new(Slab::new()),
             fired: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
             next_task_id: Cell::new(1),
@@ -122,6 +195,9 @@ impl Core {
                 remote: Mutex::new(Vec::new()),
                 has_remote: AtomicBool::new(false),
                 thread: thread::current(),
+                external: AtomicUsize::new(0),
+                running: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
             }),
         }
     }
@@ -129,6 +205,17 @@ impl Core {
     /// Whether `shared` belongs to this loop.
     pub(crate) fn owns(&self, shared: &Arc<Shared>) -> bool {
         Arc::ptr_eq(&self.shared, shared)
+    }
+
+    /// Queues `callback` at the back of the ready queue, as asyncio's `call_soon`.
+    pub(crate) fn call_soon(&self, callback: Callback) {
+        let position = self.popped.get() + self.ready.borrow().len() as u64;
+        self.callbacks.borrow_mut().push_back((position, callback));
+    }
+
+    /// Whether neither a task step nor a callback is ready.
+    fn idle(&self) -> bool {
+        self.ready.borrow().is_empty() && self.callbacks.borrow().is_empty()
     }
 
     /// Moves what other threads sent to the back of the ready queue.
@@ -149,6 +236,7 @@ impl Core {
             match item {
                 Remote::Step(runnable) => self.ready.borrow_mut().push_back(runnable),
                 Remote::Cancel { key, id } => task::cancel_registered(self, key, id),
+                Remote::Call(call) => self.call_soon(callbacks::from_remote(call)),
             }
         }
     }
@@ -158,14 +246,27 @@ impl Core {
     fn wait_for_work(&self) {
         let next_wakeup = self.timers.borrow_mut().next_wakeup();
         match (&self.clock, next_wakeup) {
-            (Clock::Virtual(_), Some(deadline)) => self.clock.advance_to(deadline),
-            (Clock::Virtual(_), None) => {
-                self.take_remote();
-                if self.ready.borrow().is_empty() {
-                    panic!(
+            (Clock::Virtual(_), deadline) => {
+                // Thread work the loop knows of takes no virtual time: wait for it first.
+                loop {
+                    // Read before draining: the worker hands its result over, then decrements.
+                    let external = self.shared.external.load(Ordering::Acquire);
+                    self.take_remote();
+                    if !self.idle() {
+                        return;
+                    }
+                    if external == 0 {
+                        break;
+                    }
+                    thread::park();
+                }
+                match deadline {
+                    Some(deadline) => self.clock.advance_to(deadline),
+                    None => panic!(
                         "corio: deadlock under virtual time: the main future is waiting, but no \
-                         task is ready and no timer is armed, so nothing can ever wake it"
-                    );
+                         task is ready, no timer is armed and no thread work is outstanding, so \
+                         nothing can ever wake it"
+                    ),
                 }
             }
             (Clock::Real, deadline) => loop {
@@ -189,24 +290,56 @@ impl Core {
     /// One pass of the loop, as asyncio's `_run_once`.
     fn run_once(&self) {
         self.take_remote();
-        if self.ready.borrow().is_empty() {
+        if self.idle() {
             self.wait_for_work();
             self.take_remote();
         }
-        let now = self.clock.now();
         let mut fired = self.fired.take();
-        self.timers
-            .borrow_mut()
-            .fire_due(now, |waker| fired.push(waker));
-        let ntodo = self.ready.borrow().len();
-        for _ in 0..ntodo {
-            self.run_ready_item();
+        // A pass with no timer armed skips the clock: reading it is most of a hot pass's cost.
+        if !self.timers.borrow().is_empty() {
+            let now = self.clock.now();
+            self.timers.borrow_mut().fire_due(now, |waker| {
+                fired.push(match callbacks::marker_slot(&waker) {
+                    Some(slot) => Fired::Call(self.timer_callbacks.borrow_mut().remove(slot)),
+                    None => Fired::Wake(waker),
+                })
+            });
         }
-        // The fired timers' callbacks come last in this pass: their tasks step in the next.
-        for waker in fired.drain(..) {
-            waker.wake();
+        let ntodo = self.ready.borrow().len() + self.callbacks.borrow().len();
+        for _ in 0..ntodo {
+            self.run_next();
+        }
+        // The fired timers' callbacks come last in this pass: their tasks step in the next,
+        // and `call_later` callbacks run here, in the same order.
+        for item in fired.drain(..) {
+            match item {
+                Fired::Wake(waker) => waker.wake(),
+                Fired::Call(callback) => callback.run(),
+            }
         }
         self.fired.replace(fired);
+    }
+
+    /// Runs the next item of the merged FIFO: the first callback if every step queued before
+    /// it has run, else the first task step.
+    fn run_next(&self) {
+        let callback = {
+            let mut callbacks = self.callbacks.borrow_mut();
+            match callbacks.front() {
+                Some(&(position, _))
+                    if position <= self.popped.get() || self.ready.borrow().is_empty() =>
+                {
+                    callbacks.pop_front()
+                }
+                _ => None,
+            }
+        };
+        match callback {
+            Some((_, callback)) => callback.run(),
+            None => {
+                self.run_ready_item();
+            }
+        }
     }
 
     /// Runs the step at the front of the ready queue, if any; returns whether there was one.
@@ -215,10 +348,23 @@ impl Core {
         let Some(runnable) = self.ready.borrow_mut().pop_front() else {
             return false;
         };
+        self.popped.set(self.popped.get() + 1);
         self.current_task.set(runnable.metadata());
         runnable.run();
         self.current_task.set(ptr::null());
         true
+    }
+
+    /// Drops the callbacks still queued or armed, without running them (asyncio's `close()`
+    /// discards its ready queue and timers). Returns whether there were any.
+    fn drop_callbacks(&self) -> bool {
+        let queued = std::mem::take(&mut *self.callbacks.borrow_mut());
+        let armed = std::mem::take(&mut *self.timer_callbacks.borrow_mut());
+        let any = !queued.is_empty() || !armed.is_empty();
+        // Dropped outside the borrows: a closure's destructor may schedule more.
+        drop(queued);
+        drop(armed);
+        any
     }
 
     /// Cancels every unfinished task and runs the loop, without advancing time, until each
@@ -240,7 +386,8 @@ impl Core {
             for waker in wakers {
                 waker.wake();
             }
-            if self.ready.borrow().is_empty() {
+            let dropped = self.drop_callbacks();
+            if self.ready.borrow().is_empty() && !dropped {
                 break;
             }
             while self.run_ready_item() {
@@ -276,7 +423,8 @@ pub(crate) fn try_with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
 }
 
 /// Marks a loop as running on this thread for as long as it lives; on drop (normal return or
-/// unwinding) it cancels and drops every leftover task, then unmarks the thread.
+/// unwinding) it cancels and drops every leftover task and callback, marks the loop closed,
+/// then unmarks the thread.
 struct Enter<'a> {
     core: &'a Core,
 }
@@ -299,6 +447,10 @@ impl<'a> Enter<'a> {
 impl Drop for Enter<'_> {
     fn drop(&mut self) {
         self.core.shutdown();
+        // Callbacks other threads sent too late are dropped here, on the loop's thread.
+        let late = self.core.shared.close();
+        drop(late);
+        self.core.drop_callbacks();
         CURRENT.with(|current| current.set(ptr::null()));
     }
 }
@@ -352,6 +504,7 @@ impl Runner {
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         let core = Core::new(self.config);
         let enter = Enter::new(&core);
+        core.shared.running.store(true, Ordering::Release);
         let mut main = task::spawn_main(&core, future);
         while !main.is_finished() {
             core.run_once();

@@ -6,19 +6,33 @@
 #![warn(missing_docs)]
 
 mod as_completed;
+mod barrier;
+mod callbacks;
 mod child_wakers;
 mod clock;
 mod coroutine;
 mod delay;
 mod event_loop;
 mod gather;
+mod locks;
+mod loop_handle;
+mod queues;
+mod settable;
+mod shield;
 mod sleep;
 mod task;
+mod task_group;
+mod threads;
 mod timeout_error;
+mod timeouts;
 mod timers;
+mod wait;
 mod wait_for;
+mod waiters;
 
 pub use as_completed::{AsCompleted, AsCompletedTimeout};
+pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
+pub use callbacks::{Handle, TimerHandle};
 pub use clock::time;
 pub use coroutine::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
@@ -27,9 +41,27 @@ pub use coroutine::{
 pub use delay::IntoDelay;
 pub use event_loop::{Runner, run};
 pub use gather::{GatherAll, TryGatherAll};
+pub use locks::{
+    Acquire, BoundedSemaphore, Condition, ConditionGuard, ConditionWait, Event, EventWait, Lock,
+    LockGuard, Semaphore, SemaphoreAcquire, SemaphorePermit,
+};
+pub use loop_handle::{EventLoop, get_running_loop};
+pub use queues::{
+    GetNowaitError, LifoQueue, PriorityQueue, PutNowaitError, Queue, QueueEmpty, QueueFull,
+    QueueShutDown,
+};
+pub use settable::{FutureError, SettableFuture, Wait};
+pub use shield::{Shield, shield};
 pub use sleep::{Sleep, sleep};
 pub use task::{Task, TaskError, TaskRef, all_tasks, create_task, create_task_named, current_task};
+pub use task_group::{MEMBER_PANICKED, TaskGroup, TaskGroupError};
+pub use threads::{
+    ConcurrentError, ConcurrentFuture, ThreadsafeHandle, ToThread, run_coroutine_threadsafe,
+    to_thread,
+};
 pub use timeout_error::TimeoutError;
+pub use timeouts::{Timeout, WithTimeout, timeout, timeout_at};
+pub use wait::{ReturnWhen, WaitTasks, wait};
 pub use wait_for::WaitFor;
 
 /// Support for the expansions of corio's macros. Not public API: names and signatures change

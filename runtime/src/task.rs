@@ -451,6 +451,49 @@ impl<T> Task<T> {
         debug_assert!(!self.awaited || self.returned, "detaching a task mid-await");
         drop(self);
     }
+
+    /// `Ready` once the task has finished, without taking its result (for `wait` and `shield`);
+    /// otherwise registers `cx`'s waker to be woken when it finishes. It does not count as an
+    /// await: dropping the handle afterwards detaches the task, it does not cancel it.
+    ///
+    /// # Panics
+    ///
+    /// With a message naming `what` when polled off the task's own loop (there the task could
+    /// finish between the check and the registration, and its result would be lost).
+    pub(crate) fn poll_finished(&mut self, what: &str, cx: &mut Context<'_>) -> Poll<()> {
+        if self.inner.is_finished() {
+            return Poll::Ready(());
+        }
+        let on_own_loop = event_loop::try_with_current(|core| core.owns(&self.meta().shared));
+        assert!(
+            on_own_loop == Some(true),
+            "{what} must run on the event loop that runs its tasks"
+        );
+        // On the task's loop, and outside its step, an unfinished task cannot finish during
+        // this poll: it only registers the waker.
+        match Pin::new(&mut *self.inner).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(_) => unreachable!("an unfinished task finished while it was polled"),
+        }
+    }
+
+    /// Whether the task finished by panicking.
+    pub(crate) fn panicked(&self) -> bool {
+        self.meta().has(PANICKED)
+    }
+
+    /// A [`TaskRef`] to this task while it is unfinished (`None` once it has finished).
+    pub(crate) fn task_ref(&self) -> Option<TaskRef> {
+        let meta = self.meta();
+        event_loop::try_with_current(|core| {
+            core.tasks
+                .borrow()
+                .get(meta.key as usize)
+                .filter(|entry| ptr::eq(entry.meta.as_ptr(), meta))
+                .map(TaskRef::from_entry)
+        })
+        .flatten()
+    }
 }
 
 impl<T> Future for Task<T> {

@@ -1,0 +1,201 @@
+//! [`wait`]: wait for tasks until some or all of them have finished, as `asyncio.wait`.
+//!
+//! The tasks are handed back, split into `(done, pending)`; nothing is ever cancelled, so the
+//! pending ones keep running and can be awaited (or waited for) later.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use crate::sleep::Sleep;
+use crate::task::Task;
+use crate::wait_for::IntoTimeout;
+
+/// When [`wait`] returns, as asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION` and
+/// `ALL_COMPLETED`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ReturnWhen {
+    /// As soon as any task has finished (returned, panicked or been cancelled).
+    FirstCompleted,
+    /// As soon as any task has finished by panicking (asyncio: "by raising an exception"); if
+    /// none panics, when all have finished, as [`AllCompleted`](ReturnWhen::AllCompleted).
+    /// A *cancelled* task does not count, as in asyncio (whose check is
+    /// `not f.cancelled() and f.exception() is not None`).
+    FirstException,
+    /// When every task has finished (asyncio's default).
+    #[default]
+    AllCompleted,
+}
+
+/// Waits for `tasks` until `return_when` holds, as `asyncio.wait(tasks, return_when=...)`;
+/// add a timeout with [`WaitTasks::timeout`]. The output is `(done, pending)`.
+///
+/// What it promises:
+///
+/// * **Never cancels.** When it returns (by its condition or by its timeout) the unfinished
+///   tasks are handed back in `pending`, still running. Dropping the `WaitTasks` future before it
+///   returns cancels nothing either: its tasks are detached (the loop runs them on), as
+///   dropping a [`Task`] that was never awaited does.
+/// * **The handles come back whole.** `done` holds finished tasks: awaiting one gives its
+///   result at once (`Ok`, or the [`TaskError`](crate::TaskError) it panicked or was
+///   cancelled with). Both lists keep the order `tasks` came in (asyncio returns sets).
+/// * **Checked at every poll.** A condition that already holds at the first poll returns
+///   there, without yielding (asyncio always suspends at least once). Otherwise it returns in
+///   the step after the deciding task finished (at the loop time it finished at, under
+///   virtual time) or when the timeout's timer fires, whichever comes first; if both happen
+///   in the same pass, the tasks win.
+/// * Every poll looks at every unfinished task: O(n) per wake, fine for the handfuls of tasks
+///   `wait` is used for.
+///
+/// # Panics
+///
+/// At once, if `tasks` is empty (asyncio's `ValueError: Set of Tasks/Futures is empty.`).
+/// When polled off the loop that runs the tasks, or again after it returned.
+///
+/// ```
+/// use corio_runtime::{ReturnWhen, Runner, create_task, sleep, wait};
+///
+/// Runner::new().virtual_time().run(async {
+///     let quick = create_task(async { sleep(1).await; "quick" });
+///     let slow = create_task(async { sleep(5).await; "slow" });
+///     let (done, pending) = wait([quick, slow], ReturnWhen::FirstCompleted).await;
+///     assert_eq!(corio_runtime::time(), 1.0);
+///     assert_eq!(done.len(), 1);
+///     assert_eq!(pending.len(), 1); // still running
+///     for task in done {
+///         assert_eq!(task.await.unwrap(), "quick");
+///     }
+/// });
+/// ```
+pub fn wait<T, I>(tasks: I, return_when: ReturnWhen) -> WaitTasks<T>
+where
+    I: IntoIterator<Item = Task<T>>,
+{
+    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    assert!(
+        !tasks.is_empty(),
+        "corio::wait(): Set of Tasks/Futures is empty: pass at least one task"
+    );
+    WaitTasks {
+        tasks: Some(tasks),
+        return_when,
+        deadline: Deadline::Never,
+    }
+}
+
+/// The future of [`wait`]: `(done, pending)`, both `Vec<Task<T>>` in the order given.
+#[must_use = "futures do nothing unless awaited"]
+pub struct WaitTasks<T> {
+    /// `None` once it has returned.
+    tasks: Option<Vec<Task<T>>>,
+    return_when: ReturnWhen,
+    deadline: Deadline,
+}
+
+/// The timeout of a [`WaitTasks`].
+#[derive(Debug)]
+enum Deadline {
+    Never,
+    /// Not polled yet: the timeout in nanoseconds.
+    Unarmed(u64),
+    Armed(Sleep),
+}
+
+impl<T> WaitTasks<T> {
+    /// Returns after at most `timeout` (seconds, a `Duration`, or an `Option` of one; `None`
+    /// waits as long as it takes), as `asyncio.wait(..., timeout=)`: the tasks that have not
+    /// finished by then come back in `pending`, still running (never cancelled, unlike
+    /// `wait_for!`). The deadline is armed at the first poll, at `time() + timeout` on the loop
+    /// clock; a timeout of zero or less returns at the first poll with whatever is done.
+    ///
+    /// # Panics
+    ///
+    /// At once, for a NaN, infinite or overflowing timeout (the message names the value).
+    pub fn timeout(mut self, timeout: impl IntoTimeout) -> Self {
+        self.deadline = match timeout.into_timeout_nanos() {
+            Some(ns) => Deadline::Unarmed(ns),
+            None => Deadline::Never,
+        };
+        self
+    }
+
+    /// Whether `return_when` holds; registers `cx`'s waker with every unfinished task.
+    fn poll_condition(&mut self, cx: &mut Context<'_>) -> bool {
+        let tasks = self
+            .tasks
+            .as_mut()
+            .expect("corio: a wait() future was polled again after it returned");
+        let mut finished = 0;
+        let mut panicked = false;
+        for task in tasks.iter_mut() {
+            if task.poll_finished("corio::wait()", cx).is_ready() {
+                finished += 1;
+                panicked |= task.panicked();
+            }
+        }
+        match self.return_when {
+            ReturnWhen::FirstCompleted => finished > 0,
+            ReturnWhen::FirstException => panicked || finished == tasks.len(),
+            ReturnWhen::AllCompleted => finished == tasks.len(),
+        }
+    }
+
+    /// Splits the tasks into `(done, pending)` and takes this future's waker back from the
+    /// pending ones, so their end does not wake a task that no longer waits for them.
+    fn split(&mut self) -> (Vec<Task<T>>, Vec<Task<T>>) {
+        let tasks = self.tasks.take().unwrap_or_default();
+        let (done, mut pending): (Vec<_>, Vec<_>) = tasks.into_iter().partition(Task::done);
+        forget_waker(&mut pending);
+        (done, pending)
+    }
+}
+
+/// Replaces the waker `wait` registered with each of `tasks` by a no-op one.
+fn forget_waker<T>(tasks: &mut [Task<T>]) {
+    let mut cx = Context::from_waker(Waker::noop());
+    for task in tasks {
+        let _ = task.poll_finished("corio::wait()", &mut cx);
+    }
+}
+
+// `Task<T>` is `Unpin`, `Sleep` is `Unpin`: so is `WaitTasks`, whatever `T` is.
+impl<T> Unpin for WaitTasks<T> {}
+
+impl<T> Future for WaitTasks<T> {
+    type Output = (Vec<Task<T>>, Vec<Task<T>>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if this.poll_condition(cx) {
+            return Poll::Ready(this.split());
+        }
+        if let Deadline::Unarmed(ns) = this.deadline {
+            if ns > 0 {
+                this.deadline = Deadline::Armed(Sleep::from_nanos(ns));
+            }
+        }
+        match &mut this.deadline {
+            Deadline::Never => return Poll::Pending,
+            Deadline::Armed(timer) => {
+                if Pin::new(timer).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+            }
+            Deadline::Unarmed(_) => {}
+        }
+        // Timed out: whatever is unfinished is pending, and stays running.
+        this.deadline = Deadline::Never;
+        Poll::Ready(this.split())
+    }
+}
+
+impl<T> fmt::Debug for WaitTasks<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitTasks")
+            .field("tasks", &self.tasks)
+            .field("return_when", &self.return_when)
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
