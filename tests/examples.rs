@@ -185,19 +185,36 @@ fn display_date() {
 #[test]
 fn notebook() {
     let _turn = PANIC_HOOK.lock().unwrap_or_else(|e| e.into_inner());
-    let (result, mut lines, end) = run(notebook::program());
+    let frames = std::rc::Rc::new(std::cell::RefCell::new(String::new()));
+    let screen = {
+        let frames = frames.clone();
+        std::rc::Rc::new(move |text: &str| frames.borrow_mut().push_str(text))
+    };
+    let (result, mut lines, end) = run(notebook::program(screen));
     result.unwrap();
 
+    // The async spinner drew 30 frames (0.0 .. 2.9 s), each followed by as many backspaces,
+    // then the erase when it was cancelled at 3.0 s.
+    let frame = |c: char| format!("{c} thinking!{}", "\x08".repeat(11));
+    let mut expected: String = ['|', '/', '-', '\\']
+        .iter()
+        .cycle()
+        .take(30)
+        .map(|&c| frame(c))
+        .collect();
+    expected.push_str(&format!("{}{}", " ".repeat(11), "\x08".repeat(11)));
+    assert_eq!(*frames.borrow(), expected);
+
     // nested_run's error line: checked apart, its wording is the runtime's.
-    let (t, error) = lines.remove(4);
-    assert_eq!(t, 1.0);
+    let (t, error) = lines.remove(9);
+    assert_eq!(t, 4.0);
     assert!(
         error.starts_with("RuntimeError: ") && error.contains("already running"),
         "{error}"
     );
     // coroutine_repr's line: the address varies.
-    let (t, repr) = lines.remove(7);
-    assert_eq!(t, 2.0);
+    let (t, repr) = lines.remove(12);
+    assert_eq!(t, 5.0);
     assert!(
         repr.starts_with("<coroutine object main at 0x") && repr.ends_with('>'),
         "{repr}"
@@ -208,78 +225,92 @@ fn notebook() {
     assert_lines(
         &lines,
         &[
-            (0.0, "== 协程 (coroutines): hello_world =="),
-            (0.0, "Hello ..."),
-            (1.0, "... World!"),
-            (1.0, "== 协程 (coroutines): nested_run =="),
-            // (1.0, "RuntimeError: ... already running ..."), removed above
-            (1.0, "Hello ..."),
-            (2.0, "... World!"),
-            (2.0, "== 协程 (coroutines): coroutine_repr =="),
-            // (2.0, "<coroutine object main at 0x...>"), removed above
-            (2.0, "RuntimeWarning: coroutine 'main' was never awaited"),
-            (2.0, "== 协程 (coroutines): say_after_sequential =="),
-            (2.0, &started),
-            (3.0, "hello"),
-            (5.0, "world"),
-            (5.0, &finished),
-            (5.0, "== 协程 (coroutines): say_after_concurrent =="),
+            (
+                0.0,
+                "== 18.1 线程与协程对比 (threads vs coroutines): spinner_async ==",
+            ),
+            (0.0, "spinner object: <Task pending name='Task-2'>"),
+            (3.0, "Answer: 42"),
+            (3.0, "== 协程 (coroutines): hello_world =="),
+            (3.0, "Hello ..."),
+            (4.0, "... World!"),
+            (4.0, "== 协程 (coroutines): event_loop =="),
+            (
+                4.0,
+                "<corio.EventLoop running=True closed=False debug=False>",
+            ),
+            (4.0, "== 协程 (coroutines): nested_run =="),
+            (4.0, "Hello ..."),
+            (5.0, "... World!"),
+            (5.0, "== 协程 (coroutines): coroutine_repr =="),
+            (5.0, "RuntimeWarning: coroutine 'main' was never awaited"),
+            (5.0, "== 协程 (coroutines): say_after_sequential =="),
             (5.0, &started),
             (6.0, "hello"),
-            (7.0, "world"),
-            (7.0, &finished),
+            (8.0, "world"),
+            (8.0, &finished),
+            (8.0, "== 协程 (coroutines): say_after_concurrent =="),
+            (8.0, &started),
+            (9.0, "hello"),
+            (10.0, "world"),
+            (10.0, &finished),
             (
-                7.0,
+                10.0,
                 "== 可等待对象 (awaitables): nested, 协程 (coroutine) ==",
             ),
-            (7.0, "42"),
-            (7.0, "== 可等待对象 (awaitables): nested, 任务 (Task) =="),
-            (7.0, "42"),
-            (7.0, "== 创建任务 (creating tasks): background_tasks =="),
-            (7.0, "created 10 tasks"),
-            (7.1, "some_coro(9) done"),
-            (7.2, "some_coro(8) done"),
-            (7.3, "some_coro(7) done"),
-            (7.4, "some_coro(6) done"),
-            (7.5, "some_coro(5) done"),
-            (7.6, "some_coro(4) done"),
-            (7.7, "some_coro(3) done"),
-            (7.8, "some_coro(2) done"),
-            (7.9, "some_coro(1) done"),
-            (8.0, "some_coro(0) done"),
-            (8.0, "all done"),
-            (8.0, "== 休眠 (sleeping): display_date =="),
-            (8.0, DATETIME),
-            (9.0, DATETIME),
-            (10.0, DATETIME),
-            (11.0, DATETIME),
+            (10.0, "42"),
+            (10.0, "== 可等待对象 (awaitables): nested, 任务 (Task) =="),
+            (10.0, "42"),
+            (10.0, "== 可等待对象 (awaitables): futures =="),
+            (10.0, "hello ..."),
+            (11.0, "... world"),
+            (11.0, "== 创建任务 (creating tasks): background_tasks =="),
+            (11.0, "created 10 tasks"),
+            (11.1, "some_coro(9) done"),
+            (11.2, "some_coro(8) done"),
+            (11.3, "some_coro(7) done"),
+            (11.4, "some_coro(6) done"),
+            (11.5, "some_coro(5) done"),
+            (11.6, "some_coro(4) done"),
+            (11.7, "some_coro(3) done"),
+            (11.8, "some_coro(2) done"),
+            (11.9, "some_coro(1) done"),
+            (12.0, "some_coro(0) done"),
+            (12.0, "all done"),
+            (12.0, "== 休眠 (sleeping): display_date =="),
             (12.0, DATETIME),
+            (13.0, DATETIME),
+            (14.0, DATETIME),
+            (15.0, DATETIME),
+            (16.0, DATETIME),
             (
-                12.0,
+                16.0,
                 "== 并发运行任务 (running tasks concurrently): factorial_gather ==",
             ),
-            (12.0, "Task A: Compute factorial(2)..."),
-            (12.0, "Task B: Compute factorial(2)..."),
-            (12.0, "Task C: Compute factorial(2)..."),
-            (13.0, "Task A: factorial(2) = 2"),
-            (13.0, "Task B: Compute factorial(3)..."),
-            (13.0, "Task C: Compute factorial(3)..."),
-            (14.0, "Task B: factorial(3) = 6"),
-            (14.0, "Task C: Compute factorial(4)..."),
-            (15.0, "Task C: factorial(4) = 24"),
-            (15.0, "[2, 6, 24]"),
-            (15.0, "== 超时 (timeouts): wait_for_eternity =="),
-            (16.0, "timeout!"),
-            (16.0, "== as_completed: as_completed =="),
-            (17.0, "got b.txt (1s)"),
-            (18.0, "got c.txt (2s)"),
-            (19.0, "got a.txt (3s)"),
-            (20.0, "got b.txt (1s)"),
-            (21.0, "got c.txt (2s)"),
-            (21.5, "timeout!"),
+            (16.0, "Task A: Compute factorial(2)..."),
+            (16.0, "Task B: Compute factorial(2)..."),
+            (16.0, "Task C: Compute factorial(2)..."),
+            (17.0, "Task A: factorial(2) = 2"),
+            (17.0, "Task B: Compute factorial(3)..."),
+            (17.0, "Task C: Compute factorial(3)..."),
+            (18.0, "Task B: factorial(3) = 6"),
+            (18.0, "Task C: Compute factorial(4)..."),
+            (19.0, "Task C: factorial(4) = 24"),
+            (19.0, "[2, 6, 24]"),
+            (19.0, "== 超时 (timeouts): wait_for_eternity =="),
+            (20.0, "timeout!"),
+            (20.0, "== 简单等待 (waiting): wait =="),
+            (20.0, "done"),
+            (20.0, "== as_completed: as_completed =="),
+            (21.0, "got b.txt (1s)"),
+            (22.0, "got c.txt (2s)"),
+            (23.0, "got a.txt (3s)"),
+            (24.0, "got b.txt (1s)"),
+            (25.0, "got c.txt (2s)"),
+            (25.5, "timeout!"),
         ],
     );
-    assert_eq!(end, 21.5);
+    assert_eq!(end, 25.5);
 }
 
 #[test]
