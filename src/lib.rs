@@ -245,8 +245,8 @@ pub use corio_runtime::{
 };
 pub use corio_runtime::{
     ConcurrentError, ConcurrentFuture, EventLoop, FutureError, Handle, SettableFuture,
-    ThreadsafeHandle, TimerHandle, ToThread, Wait, get_running_loop, run_coroutine_threadsafe,
-    to_thread,
+    SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
+    run_coroutine_threadsafe, to_thread,
 };
 pub use corio_runtime::{
     MEMBER_PANICKED, ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks,

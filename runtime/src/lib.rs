@@ -50,7 +50,7 @@ pub use queues::{
     GetNowaitError, LifoQueue, PriorityQueue, PutNowaitError, Queue, QueueEmpty, QueueFull,
     QueueShutDown,
 };
-pub use settable::{FutureError, SettableFuture, Wait};
+pub use settable::{FutureError, SettableFuture, SettableWait};
 pub use shield::{Shield, shield};
 pub use sleep::{Sleep, sleep};
 pub use task::{Task, TaskError, TaskRef, all_tasks, create_task, create_task_named, current_task};

@@ -264,13 +264,13 @@ impl<T: fmt::Debug, E: fmt::Debug> fmt::Debug for SettableFuture<T, E> {
 ///
 /// Dropping it while it waits cancels the [`SettableFuture`] (see its docs).
 #[must_use = "futures do nothing unless awaited"]
-pub struct Wait<T: 'static, E: 'static> {
+pub struct SettableWait<T: 'static, E: 'static> {
     fut: SettableFuture<T, E>,
     /// This await's entry in the waiter list, once registered.
     slot: Option<usize>,
 }
 
-impl<T: Clone + 'static, E: Clone + 'static> Future for Wait<T, E> {
+impl<T: Clone + 'static, E: Clone + 'static> Future for SettableWait<T, E> {
     type Output = Result<T, FutureError<E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -299,7 +299,7 @@ impl<T: Clone + 'static, E: Clone + 'static> Future for Wait<T, E> {
     }
 }
 
-impl<T: 'static, E: 'static> Drop for Wait<T, E> {
+impl<T: 'static, E: 'static> Drop for SettableWait<T, E> {
     fn drop(&mut self) {
         let Some(slot) = self.slot else { return };
         let pending = match &mut *self.fut.state.borrow_mut() {
@@ -325,10 +325,10 @@ impl<T: 'static, E: 'static> Drop for Wait<T, E> {
 
 impl<T: Clone + 'static, E: Clone + 'static> IntoFuture for SettableFuture<T, E> {
     type Output = Result<T, FutureError<E>>;
-    type IntoFuture = Wait<T, E>;
+    type IntoFuture = SettableWait<T, E>;
 
-    fn into_future(self) -> Wait<T, E> {
-        Wait {
+    fn into_future(self) -> SettableWait<T, E> {
+        SettableWait {
             fut: self,
             slot: None,
         }
@@ -337,9 +337,9 @@ impl<T: Clone + 'static, E: Clone + 'static> IntoFuture for SettableFuture<T, E>
 
 impl<T: Clone + 'static, E: Clone + 'static> IntoFuture for &SettableFuture<T, E> {
     type Output = Result<T, FutureError<E>>;
-    type IntoFuture = Wait<T, E>;
+    type IntoFuture = SettableWait<T, E>;
 
-    fn into_future(self) -> Wait<T, E> {
+    fn into_future(self) -> SettableWait<T, E> {
         self.clone().into_future()
     }
 }
