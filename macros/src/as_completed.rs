@@ -228,9 +228,7 @@ mod tests {
     use super::expand;
 
     fn pretty(expansion: proc_macro2::TokenStream) -> String {
-        let file = syn::parse2(quote!(fn __snapshot() { #expansion }))
-            .unwrap_or_else(|error| panic!("{error}\n{expansion}"));
-        prettyplease::unparse(&file)
+        crate::snapshot::pretty_body(expansion)
     }
 
     #[test]

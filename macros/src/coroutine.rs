@@ -405,7 +405,7 @@ mod tests {
     use super::*;
 
     fn pretty(tokens: TokenStream) -> String {
-        prettyplease::unparse(&syn::parse2(tokens).expect("the expansion parses as a file"))
+        crate::snapshot::pretty_items(tokens)
     }
 
     #[test]

@@ -261,7 +261,6 @@ mod tests {
                 }
             },
         );
-        let file = syn::parse2(expansion).expect("the expansion parses as a file");
-        insta::assert_snapshot!(prettyplease::unparse(&file));
+        insta::assert_snapshot!(crate::snapshot::pretty_items(expansion));
     }
 }

@@ -13,6 +13,8 @@ mod coroutine;
 mod crate_path;
 mod entry;
 mod gather;
+#[cfg(test)]
+mod snapshot;
 mod wait_for;
 
 use proc_macro::TokenStream;

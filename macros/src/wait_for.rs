@@ -150,9 +150,7 @@ mod tests {
     /// Expands `input` and formats it as a function body, for a snapshot.
     fn expand_pretty(input: TokenStream) -> String {
         let expanded = expand(input);
-        let file = syn::parse2(quote! { fn __snapshot() { #expanded; } })
-            .expect("the expansion is an expression");
-        prettyplease::unparse(&file)
+        crate::snapshot::pretty_body(quote! { #expanded; })
     }
 
     /// The message of the error `input` expands to.
