@@ -12,11 +12,9 @@
 //!   building the children (the same for all); criterion's throughput gives the cost per
 //!   child, which must stay flat from 10k to 100k.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
-use std::hint::black_box;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -24,30 +22,10 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use futures_concurrency::future::Join as _;
 
-/// Counts allocations while `COUNTING` is set; otherwise `System` plus one relaxed load.
-struct CountingAlloc;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call forwards to `System` unchanged; the counter is only bookkeeping.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above; `ptr` came from `System` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod support;
 
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: support::CountingAlloc = support::CountingAlloc;
 
 /// Ready after one yield: returns `Pending` once, waking itself, then `Ready(value)`.
 struct YieldOnce {
@@ -135,14 +113,7 @@ fn futures_8() -> u32 {
     })
 }
 
-/// The allocations of one call of `f`.
-fn allocations<T>(f: impl FnOnce() -> T) -> usize {
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
-    black_box(f());
-    COUNTING.store(false, Ordering::SeqCst);
-    ALLOCATIONS.load(Ordering::SeqCst)
-}
+use support::allocations_of as allocations;
 
 fn bench_gather_8(c: &mut Criterion) {
     for (name, run) in [

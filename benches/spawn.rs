@@ -18,10 +18,8 @@
 //! reserved beforehand, so only the executor's own memory counts: task allocation, queues,
 //! registries). Criterion cannot measure bytes, so those figures are printed, not benched.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::future::{Future, poll_fn};
-use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
@@ -31,48 +29,10 @@ use futures::task::LocalSpawnExt;
 /// Tasks per iteration and per footprint measurement.
 const N: usize = 100_000;
 
-/// Counts live heap bytes and allocations while `COUNTING` is set; otherwise it is `System`
-/// plus one relaxed load, so the timed benchmarks are not skewed by the counting.
-struct CountingAlloc;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call forwards to `System` unchanged; the counters are only bookkeeping.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        }
-        // SAFETY: as above; `ptr` came from `System` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+mod support;
 
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: support::CountingAlloc = support::CountingAlloc;
 
 /// Spawns `n` tasks with `spawn`, then awaits every handle in spawn order.
 async fn spawn_all_await_all<H: Future>(n: usize, mut spawn: impl FnMut() -> H) {
@@ -131,16 +91,13 @@ async fn footprint<H: Future>(mut spawn: impl FnMut() -> H) -> Footprint {
     let mut handles = Vec::with_capacity(N);
     GATE_OPEN.set(false);
     GATE_WAITERS.set(Vec::with_capacity(N));
-    let (bytes_before, allocations_before) = (
-        LIVE_BYTES.load(Ordering::Relaxed),
-        ALLOCATIONS.load(Ordering::Relaxed),
-    );
+    let (bytes_before, allocations_before) = (support::live_bytes(), support::allocations());
     handles.extend((0..N).map(|_| spawn()));
     while GATE_WAITERS.with_borrow(Vec::len) < N {
         yield_now().await;
     }
-    let bytes = LIVE_BYTES.load(Ordering::Relaxed) - bytes_before;
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
+    let bytes = support::live_bytes() - bytes_before;
+    let allocations = support::allocations() - allocations_before;
     GATE_OPEN.set(true);
     for waker in GATE_WAITERS.take() {
         waker.wake();
@@ -210,7 +167,7 @@ fn tokio_runtime() -> tokio::runtime::Runtime {
 }
 
 fn print_footprints() {
-    COUNTING.store(true, Ordering::Relaxed);
+    support::start_counting();
     let rt = tokio_runtime();
     let figures = [
         (
@@ -246,7 +203,7 @@ fn print_footprints() {
             }))
         }),
     ];
-    COUNTING.store(false, Ordering::Relaxed);
+    support::stop_counting();
     println!("heap per live task ({N} tasks waiting on one gate; counting allocator):");
     for (name, f) in figures {
         println!(

@@ -12,40 +12,17 @@
 //!
 //! A counting global allocator reports heap allocations per operation for each variant.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::{Future, poll_fn, ready};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 
-/// The system allocator, counting allocations.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: every call is forwarded unchanged to `System`.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract is passed on.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract is passed on.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+mod support;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: support::CountingAlloc = support::CountingAlloc;
 
 /// Pending once (waking itself), then ready with `value`.
 async fn pending_once(value: u64) -> u64 {
@@ -111,11 +88,14 @@ fn allocations_per_op<F: Future<Output = ()>>(
         for _ in 0..100 {
             op().await;
         }
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        support::start_counting();
+        let before = support::allocations();
         for _ in 0..N {
             op().await;
         }
-        ALLOCATIONS.load(Ordering::Relaxed) - before
+        let made = support::allocations() - before;
+        support::stop_counting();
+        made as u64
     }));
     allocations as f64 / N as f64
 }

@@ -1,0 +1,78 @@
+//! Shared by the bench binaries: a counting global allocator, for the heap figures printed
+//! beside the timings (criterion measures time only). Each bench uses part of it.
+#![allow(dead_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+
+/// Counts live heap bytes and allocations while counting is on ([`start_counting`]);
+/// otherwise it is `System` plus one relaxed load, so the timed benchmarks are not skewed.
+/// Install it in a bench with
+/// `#[global_allocator] static GLOBAL: support::CountingAlloc = support::CountingAlloc;`.
+pub struct CountingAlloc;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call forwards to `System` unchanged; the counters are only bookkeeping.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
+        // SAFETY: as above; `ptr` came from `System` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Turns counting on.
+pub fn start_counting() {
+    COUNTING.store(true, Ordering::SeqCst);
+}
+
+/// Turns counting off.
+pub fn stop_counting() {
+    COUNTING.store(false, Ordering::SeqCst);
+}
+
+/// Live bytes counted so far (allocated minus freed while counting was on).
+pub fn live_bytes() -> isize {
+    LIVE_BYTES.load(Ordering::SeqCst)
+}
+
+/// Allocations counted so far.
+pub fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::SeqCst)
+}
+
+/// The allocations made by one call of `f`.
+pub fn allocations_of<T>(f: impl FnOnce() -> T) -> usize {
+    start_counting();
+    let before = allocations();
+    std::hint::black_box(f());
+    let made = allocations() - before;
+    stop_counting();
+    made
+}
