@@ -10,13 +10,16 @@ mod barrier;
 mod callbacks;
 mod child_wakers;
 mod clock;
+mod condition;
 mod coroutine;
 mod delay;
+mod event;
 mod event_loop;
 mod gather;
 mod locks;
 mod loop_handle;
 mod queues;
+mod semaphore;
 mod settable;
 mod shield;
 mod sleep;
@@ -34,22 +37,22 @@ pub use as_completed::{AsCompleted, AsCompletedTimeout};
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use callbacks::{Handle, TimerHandle};
 pub use clock::time;
+pub use condition::{Condition, ConditionGuard, ConditionWait};
 pub use coroutine::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
     capture_never_awaited, set_never_awaited_hook,
 };
 pub use delay::IntoDelay;
+pub use event::{Event, EventWait};
 pub use event_loop::{Runner, run};
 pub use gather::{GatherAll, TryGatherAll};
-pub use locks::{
-    Acquire, BoundedSemaphore, Condition, ConditionGuard, ConditionWait, Event, EventWait, Lock,
-    LockGuard, Semaphore, SemaphoreAcquire, SemaphorePermit,
-};
+pub use locks::{Acquire, Lock, LockGuard};
 pub use loop_handle::{EventLoop, get_running_loop};
 pub use queues::{
     GetNowaitError, LifoQueue, PriorityQueue, PutNowaitError, Queue, QueueEmpty, QueueFull,
     QueueShutDown,
 };
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};
 pub use settable::{FutureError, SettableFuture, SettableWait};
 pub use shield::{Shield, shield};
 pub use sleep::{Sleep, sleep};

@@ -24,7 +24,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::locks::Event;
+use crate::event::Event;
 use crate::waiters::{self, WaitList};
 
 /// asyncio's `QueueFull`: `put_nowait` on a full queue. Holds the item that was not put.
