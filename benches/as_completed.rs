@@ -8,10 +8,7 @@
 //! both); criterion's throughput gives the cost per child, which must stay flat from 10k to
 //! 100k.
 
-use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -19,66 +16,16 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use futures::Stream;
 use futures::stream::FuturesUnordered;
 
-/// `n` flags, each with the waker of the child waiting on it.
-struct Flags {
-    slots: Box<[(AtomicBool, Mutex<Option<Waker>>)]>,
-}
+mod support;
 
-impl Flags {
-    fn new(n: usize) -> Arc<Self> {
-        Arc::new(Flags {
-            slots: (0..n)
-                .map(|_| (AtomicBool::new(false), Mutex::new(None)))
-                .collect(),
-        })
-    }
-
-    /// Sets flag `index` and wakes its child.
-    fn set(&self, index: usize) {
-        let (set, waker) = &self.slots[index];
-        set.store(true, Ordering::Release);
-        if let Some(waker) = waker.lock().unwrap().take() {
-            waker.wake();
-        }
-    }
-}
-
-/// A child: waits until its flag is set, then outputs its index.
-struct WaitFlag {
-    flags: Arc<Flags>,
-    index: usize,
-}
-
-impl Future for WaitFlag {
-    type Output = usize;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
-        let (set, waker) = &self.flags.slots[self.index];
-        if set.load(Ordering::Acquire) {
-            return Poll::Ready(self.index);
-        }
-        *waker.lock().unwrap() = Some(cx.waker().clone());
-        if set.load(Ordering::Acquire) {
-            return Poll::Ready(self.index);
-        }
-        Poll::Pending
-    }
-}
-
-fn children(flags: &Arc<Flags>) -> Vec<WaitFlag> {
-    (0..flags.slots.len())
-        .map(|index| WaitFlag {
-            flags: Arc::clone(flags),
-            index,
-        })
-        .collect()
-}
+use support::flags::{Flags, children};
 
 /// Polls `stream` once, sets every flag from last to first, then drains it; returns the first
 /// and last item, as a check (`n - 1` and `0`: reverse order).
 fn drive_reverse<S: Stream<Item = usize> + Unpin>(flags: &Flags, mut stream: S) -> (usize, usize) {
     let mut cx = Context::from_waker(Waker::noop());
     assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());
-    for index in (0..flags.slots.len()).rev() {
+    for index in (0..flags.len()).rev() {
         flags.set(index);
     }
     let (mut first, mut last) = (None, 0);

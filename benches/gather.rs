@@ -14,8 +14,6 @@
 
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -133,59 +131,7 @@ fn bench_gather_8(c: &mut Criterion) {
     group.finish();
 }
 
-/// `n` flags, each with the waker of the child waiting on it.
-struct Flags {
-    slots: Box<[(AtomicBool, Mutex<Option<Waker>>)]>,
-}
-
-impl Flags {
-    fn new(n: usize) -> Arc<Self> {
-        Arc::new(Flags {
-            slots: (0..n)
-                .map(|_| (AtomicBool::new(false), Mutex::new(None)))
-                .collect(),
-        })
-    }
-
-    /// Sets flag `index` and wakes its child.
-    fn set(&self, index: usize) {
-        let (set, waker) = &self.slots[index];
-        set.store(true, Ordering::Release);
-        if let Some(waker) = waker.lock().unwrap().take() {
-            waker.wake();
-        }
-    }
-}
-
-/// A child: waits until its flag is set, then outputs its index.
-struct WaitFlag {
-    flags: Arc<Flags>,
-    index: usize,
-}
-
-impl Future for WaitFlag {
-    type Output = usize;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
-        let (set, waker) = &self.flags.slots[self.index];
-        if set.load(Ordering::Acquire) {
-            return Poll::Ready(self.index);
-        }
-        *waker.lock().unwrap() = Some(cx.waker().clone());
-        if set.load(Ordering::Acquire) {
-            return Poll::Ready(self.index);
-        }
-        Poll::Pending
-    }
-}
-
-fn children(flags: &Arc<Flags>) -> Vec<WaitFlag> {
-    (0..flags.slots.len())
-        .map(|index| WaitFlag {
-            flags: Arc::clone(flags),
-            index,
-        })
-        .collect()
-}
+use support::flags::{Flags, children};
 
 /// Polls `future` once, sets every flag from last to first, then polls it to the end; returns
 /// the sum of the outputs' first and last index, as a check.
@@ -193,7 +139,7 @@ fn drive_reverse<F: Future<Output = Vec<usize>>>(flags: &Flags, future: F) -> us
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     assert!(future.as_mut().poll(&mut cx).is_pending());
-    for index in (0..flags.slots.len()).rev() {
+    for index in (0..flags.len()).rev() {
         flags.set(index);
     }
     loop {

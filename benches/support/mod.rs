@@ -1,6 +1,9 @@
 //! Shared by the bench binaries: a counting global allocator, for the heap figures printed
-//! beside the timings (criterion measures time only). Each bench uses part of it.
+//! beside the timings (criterion measures time only), and the flag-driven children of the
+//! spread benches ([`flags`]). Each bench uses part of it.
 #![allow(dead_code)]
+
+pub mod flags;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
