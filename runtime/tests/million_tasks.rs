@@ -61,7 +61,7 @@ fn a_million_sleeping_tasks_finish_with_bounded_memory() {
     assert_eq!(finished.get(), TASKS);
     let peak_per_task = (PEAK.load(Ordering::Relaxed) as isize - before) / TASKS as isize;
     // A task (async-task's allocation, its registry entry, its timer node and its share of
-    // the queues, at their doubling peak) takes about 290 B here; 512 B flags a leak or a
+    // the queues, at their doubling peak) takes about 255 B here; 512 B flags a leak or a
     // blow-up, not noise.
     eprintln!("peak live heap per pending task: {peak_per_task} B");
     assert!(peak_per_task <= 512, "peak {peak_per_task} B per task");
