@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use crate::gather::MaybeDone;
+use crate::join::gather::MaybeDone;
 
 /// The part of a group that wakers share across threads: one allocation for the whole group.
 ///

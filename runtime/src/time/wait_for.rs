@@ -10,10 +10,10 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::delay::IntoDelay;
-use crate::event_loop;
-use crate::sleep::Sleep;
-use crate::timeout_error::TimeoutError;
+use crate::rt::event_loop;
+use crate::time::delay::IntoDelay;
+use crate::time::sleep::Sleep;
+use crate::time::timeout_error::TimeoutError;
 
 /// A timeout as `wait_for!` takes it: anything [`IntoDelay`] (seconds as an integer or a float,
 /// a `Duration`), or an `Option` of one, where `None` means no timeout. (The macro turns a

@@ -11,10 +11,10 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::child_wakers::Group;
-use crate::delay::IntoDelay;
-use crate::sleep::{Sleep, sleep};
-use crate::timeout_error::TimeoutError;
+use crate::join::child_wakers::Group;
+use crate::time::delay::IntoDelay;
+use crate::time::sleep::{Sleep, sleep};
+use crate::time::timeout_error::TimeoutError;
 
 /// The stream of `as_completed!(..iter)`: yields each child's output as soon as it finishes,
 /// in completion order, as `for aw in asyncio.as_completed(aws): await aw`.

@@ -8,9 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::waiters::{self, WaitList};
+use crate::sync::wait_list::{self, WaitList};
 
-use crate::locks::{Acquire, Lock};
+use crate::sync::locks::{Acquire, Lock};
 
 /// asyncio's `Condition`: a [`Lock`] plus a queue of tasks waiting to be notified.
 ///
@@ -86,7 +86,7 @@ impl Condition {
     /// held. [`ConditionGuard::notify`] needs no check.
     pub fn notify(&self, n: usize) {
         assert!(self.locked(), "cannot notify on un-acquired lock");
-        waiters::notify(&self.waiters, n);
+        wait_list::notify(&self.waiters, n);
     }
 
     /// Wakes every waiter (asyncio's `notify_all()`).
@@ -149,7 +149,7 @@ impl<'a> ConditionGuard<'a> {
 
     /// Wakes up to `n` waiters, as [`Condition::notify`].
     pub fn notify(&self, n: usize) {
-        waiters::notify(&self.cond.waiters, n);
+        wait_list::notify(&self.cond.waiters, n);
     }
 
     /// Wakes every waiter, as [`Condition::notify_all`].
@@ -234,12 +234,12 @@ impl Drop for ConditionWait<'_> {
             WaitState::Start => cond.lock.release(),
             WaitState::Waiting(key) => {
                 if cond.waiters.borrow_mut().remove(key) {
-                    waiters::notify(&cond.waiters, 1);
+                    wait_list::notify(&cond.waiters, 1);
                 }
             }
             WaitState::Reacquire(acquire) => {
                 drop(acquire);
-                waiters::notify(&cond.waiters, 1);
+                wait_list::notify(&cond.waiters, 1);
             }
             WaitState::Done => {}
         }

@@ -42,10 +42,10 @@ use std::time::Duration;
 use async_task::Runnable;
 use slab::Slab;
 
-use crate::callbacks::{self, Callback, Fired};
-use crate::clock::Clock;
-use crate::task::{self, TaskEntry, TaskError, TaskMeta};
-use crate::timers::Timers;
+use crate::rt::callbacks::{self, Callback, Fired};
+use crate::task::task::{self, TaskEntry, TaskError, TaskMeta};
+use crate::time::clock::Clock;
+use crate::time::wheel::Timers;
 
 thread_local! {
     /// The loop running on this thread, or null. Set only by [`Enter`], which clears it before

@@ -5,11 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::callbacks::{self, Handle, TimerHandle};
-use crate::clock::NANOS_PER_SEC;
-use crate::delay::IntoDelay;
-use crate::event_loop::{self, Core, Shared};
-use crate::settable::SettableFuture;
+use crate::rt::callbacks::{self, Handle, TimerHandle};
+use crate::rt::event_loop::{self, Core, Shared};
+use crate::rt::settable::SettableFuture;
+use crate::time::clock::NANOS_PER_SEC;
+use crate::time::delay::IntoDelay;
 
 /// A handle to an event loop, as asyncio's loop object (`asyncio.get_running_loop()`).
 ///
@@ -108,7 +108,7 @@ impl EventLoop {
     /// # Panics
     ///
     /// Off the loop's thread or after the loop ended (see [`EventLoop`]); for a NaN or
-    /// overflowing delay, as [`sleep`](crate::sleep).
+    /// overflowing delay, as [`sleep`](crate::sleep()).
     pub fn call_later(&self, delay: impl IntoDelay, f: impl FnOnce() + 'static) -> TimerHandle {
         let delay_ns = delay.into_delay_nanos();
         self.on_loop("call_later()", |core| {

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use futures_executor::ThreadPool;
 
-use crate::delay::IntoDelay;
-use crate::event_loop::{self, Shared};
-use crate::loop_handle::EventLoop;
-use crate::task::{TaskError, TaskRef, create_task, current_task};
+use crate::rt::event_loop::{self, Shared};
+use crate::rt::loop_handle::EventLoop;
+use crate::task::task::{TaskError, TaskRef, create_task, current_task};
+use crate::time::delay::IntoDelay;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

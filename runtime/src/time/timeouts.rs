@@ -13,12 +13,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::clock::NANOS_PER_SEC;
-use crate::delay::IntoDelay;
-use crate::event_loop;
-use crate::sleep::Sleep;
-use crate::timeout_error::TimeoutError;
-use crate::wait_for::IntoTimeout;
+use crate::rt::event_loop;
+use crate::time::clock::NANOS_PER_SEC;
+use crate::time::delay::IntoDelay;
+use crate::time::sleep::Sleep;
+use crate::time::timeout_error::TimeoutError;
+use crate::time::wait_for::IntoTimeout;
 
 /// A timeout scope that expires `delay` from now (seconds, a `Duration`, or an `Option` of
 /// one, where `None` means no deadline), as `asyncio.timeout(delay)`: the deadline is

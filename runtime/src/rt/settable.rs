@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::callbacks;
-use crate::event_loop;
+use crate::rt::callbacks;
+use crate::rt::event_loop;
 
 /// How a [`SettableFuture`] ended without a result: asyncio's `CancelledError`, or the
 /// exception given to `set_exception`.

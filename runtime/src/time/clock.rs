@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use crate::event_loop;
+use crate::rt::event_loop;
 
 /// Nanoseconds in one second, for conversions at the API edge.
 pub(crate) const NANOS_PER_SEC: u64 = 1_000_000_000;

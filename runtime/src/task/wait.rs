@@ -8,9 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::sleep::Sleep;
-use crate::task::Task;
-use crate::wait_for::IntoTimeout;
+use crate::task::task::Task;
+use crate::time::sleep::Sleep;
+use crate::time::wait_for::IntoTimeout;
 
 /// When [`wait`] returns, as asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION` and
 /// `ALL_COMPLETED`.

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::child_wakers::Group;
+use crate::join::child_wakers::Group;
 
 pin_project! {
     /// One child of a gather: its future until it finishes, then its output until the gather

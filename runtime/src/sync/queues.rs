@@ -24,8 +24,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::event::Event;
-use crate::waiters::{self, WaitList};
+use crate::sync::event::Event;
+use crate::sync::wait_list::{self, WaitList};
 
 /// asyncio's `QueueFull`: `put_nowait` on a full queue. Holds the item that was not put.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -247,7 +247,7 @@ impl<S> Core<S> {
         self.items.borrow_mut().push(item);
         self.unfinished.set(self.unfinished.get() + 1);
         self.finished.clear();
-        waiters::notify(&self.getters, 1);
+        wait_list::notify(&self.getters, 1);
         Ok(())
     }
 
@@ -258,7 +258,7 @@ impl<S> Core<S> {
         let item = self.items.borrow_mut().pop();
         match item {
             Some(item) => {
-                waiters::notify(&self.putters, 1);
+                wait_list::notify(&self.putters, 1);
                 Ok(item)
             }
             None if self.shutdown.get() => Err(GetNowaitError::ShutDown(QueueShutDown(()))),
@@ -303,9 +303,9 @@ impl<S> Core<S> {
             }
         }
         let n = self.getters.borrow().waiting();
-        waiters::notify(&self.getters, n);
+        wait_list::notify(&self.getters, n);
         let n = self.putters.borrow().waiting();
-        waiters::notify(&self.putters, n);
+        wait_list::notify(&self.putters, n);
     }
 }
 
@@ -352,7 +352,7 @@ impl<T, S: StoreLen> Drop for Put<'_, T, S> {
             // Woken for a free slot we will not use: pass the wakeup on.
             let full = core.maxsize > 0 && core.items.borrow().len() >= core.maxsize;
             if notified && !full {
-                waiters::notify(&core.putters, 1);
+                wait_list::notify(&core.putters, 1);
             }
         }
     }
@@ -396,7 +396,7 @@ impl<T, S: StoreLen> Drop for Get<'_, T, S> {
             let notified = core.getters.borrow_mut().remove(key);
             // Woken for an item we will not take: pass the wakeup on.
             if notified && core.items.borrow().len() > 0 {
-                waiters::notify(&core.getters, 1);
+                wait_list::notify(&core.getters, 1);
             }
         }
     }

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::waiters::{self, WaitList};
+use crate::sync::wait_list::{self, WaitList};
 
 /// asyncio's `Event`: a flag that tasks wait on until another task [`set`](Event::set)s it.
 ///
@@ -55,7 +55,7 @@ impl Event {
     pub fn set(&self) {
         if !self.value.replace(true) {
             let n = self.waiters.borrow().waiting();
-            waiters::notify(&self.waiters, n);
+            wait_list::notify(&self.waiters, n);
         }
     }
 

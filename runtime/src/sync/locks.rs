@@ -33,7 +33,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::waiters::WaitList;
+use crate::sync::wait_list::WaitList;
 
 /// asyncio's `Lock`: a mutual-exclusion lock for tasks, first in, first out.
 ///

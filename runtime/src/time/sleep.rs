@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use futures_timer::Delay;
 
-use crate::delay::IntoDelay;
-use crate::event_loop;
-use crate::timers::TimerKey;
+use crate::rt::event_loop;
+use crate::time::delay::IntoDelay;
+use crate::time::wheel::TimerKey;
 
 /// Suspends the current task for `delay`: seconds as an integer or float (`sleep(1)`,
 /// `sleep(0.5)`) or a [`Duration`](std::time::Duration), as `asyncio.sleep`.

@@ -22,7 +22,7 @@ use std::task::{Context, Poll, Waker};
 
 use async_task::{Builder, Runnable};
 
-use crate::event_loop::{self, Core, Remote, Shared};
+use crate::rt::event_loop::{self, Core, Remote, Shared};
 
 /// The task was asked to cancel (by `cancel()`, the loop's end, or a dropped awaiter).
 const CANCEL_REQUESTED: u8 = 1 << 0;

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::waiters::WaitList;
+use crate::sync::wait_list::WaitList;
 
 /// asyncio's `Semaphore`: a counter of permits; [`acquire`](Semaphore::acquire) takes one,
 /// waiting while there is none, and [`release`](Semaphore::release) returns one.

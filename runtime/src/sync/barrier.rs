@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::waiters::{self, WaitList};
+use crate::sync::wait_list::{self, WaitList};
 
 /// asyncio's `BrokenBarrierError`: the barrier was [`abort`](Barrier::abort)ed, or
 /// [`reset`](Barrier::reset) while this task waited.
@@ -138,7 +138,7 @@ impl Barrier {
 
     fn notify_all(&self) {
         let n = self.waiters.borrow().waiting();
-        waiters::notify(&self.waiters, n);
+        wait_list::notify(&self.waiters, n);
     }
 
     /// asyncio's `_exit`: a party leaves; the last one out of a draining or resetting cycle

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::clock::NANOS_PER_SEC;
+use crate::time::clock::NANOS_PER_SEC;
 
 /// A delay in seconds (`1`, `0.5`) or a [`Duration`], as `corio::sleep` and timeouts accept.
 ///

@@ -29,9 +29,9 @@ use std::ptr;
 use std::rc::Rc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use crate::clock::NANOS_PER_SEC;
-use crate::event_loop::{self, Core};
-use crate::timers::TimerKey;
+use crate::rt::event_loop::{self, Core};
+use crate::time::clock::NANOS_PER_SEC;
+use crate::time::wheel::TimerKey;
 
 /// What a loop callback is to the loop: something to run once, or to cancel.
 trait RunOnce {
