@@ -19,8 +19,8 @@ pub use coroutine::{
 pub use join::as_completed::{AsCompleted, AsCompletedTimeout};
 pub use join::gather::{GatherAll, TryGatherAll};
 pub use rt::callbacks::{Handle, TimerHandle};
-pub use rt::event_loop::{Runner, run};
-pub use rt::loop_handle::{EventLoop, get_running_loop};
+pub use rt::loop_handle::{EventLoop, get_running_loop, time};
+pub use rt::runner::{Runner, run};
 pub use rt::settable::{FutureError, SettableFuture, SettableWait};
 pub use rt::threads::{
     ConcurrentError, ConcurrentFuture, ThreadsafeHandle, ToThread, run_coroutine_threadsafe,
@@ -35,13 +35,11 @@ pub use sync::queues::{
     QueueShutDown,
 };
 pub use sync::semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};
+pub use task::error::TaskError;
 pub use task::group::{MEMBER_PANICKED, TaskGroup, TaskGroupError};
+pub use task::handle::{Task, TaskRef, all_tasks, create_task, create_task_named, current_task};
 pub use task::shield::{Shield, shield};
-pub use task::task::{
-    Task, TaskError, TaskRef, all_tasks, create_task, create_task_named, current_task,
-};
 pub use task::wait::{ReturnWhen, WaitTasks, wait};
-pub use time::clock::time;
 pub use time::delay::IntoDelay;
 pub use time::sleep::{Sleep, sleep};
 pub use time::timeout_error::TimeoutError;

@@ -29,7 +29,8 @@ use std::ptr;
 use std::rc::Rc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use crate::rt::event_loop::{self, Core};
+use crate::rt::context;
+use crate::rt::core::LoopCore;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::wheel::TimerKey;
 
@@ -80,7 +81,7 @@ impl<F: FnOnce()> RunOnce for CallbackCell<F> {
 pub(crate) struct Callback(Rc<dyn RunOnce>);
 
 impl Callback {
-    fn new(f: impl FnOnce() + 'static) -> Self {
+    pub(crate) fn new(f: impl FnOnce() + 'static) -> Self {
         Callback(Rc::new(CallbackCell {
             f: Cell::new(Some(f)),
             state: Cell::new(CallbackState::Pending),
@@ -91,11 +92,11 @@ impl Callback {
     pub(crate) fn run(&self) {
         self.0.run();
     }
-}
 
-/// Wraps a callback another thread sent (`call_soon_threadsafe`).
-pub(crate) fn from_remote(f: Box<dyn FnOnce() + Send>) -> Callback {
-    Callback::new(f)
+    /// Whether `other` is this very callback.
+    pub(crate) fn same(&self, other: &Callback) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// What a timer fired in this pass does at the pass's end.
@@ -107,7 +108,7 @@ pub(crate) enum Fired {
 }
 
 /// The vtable of marker wakers: a timer armed by `call_at` carries one in place of a task's
-/// waker, its data being the callback's slot in `Core::timer_callbacks`. Waking one does
+/// waker, its data being the callback's slot in `LoopCore::timer_callbacks`. Waking one does
 /// nothing; the loop recognises it by this vtable's address when the timer fires.
 static MARKER: RawWakerVTable =
     RawWakerVTable::new(marker_clone, marker_noop, marker_noop, marker_noop);
@@ -119,7 +120,7 @@ fn marker_clone(data: *const ()) -> RawWaker {
 fn marker_noop(_: *const ()) {}
 
 /// The marker waker naming `slot`.
-fn marker_waker(slot: usize) -> Waker {
+pub(crate) fn marker_waker(slot: usize) -> Waker {
     // SAFETY: every function of `MARKER` is a no-op or a copy of the data pointer, which is a
     // plain integer never dereferenced; they are trivially thread-safe, as `Waker` requires.
     unsafe { Waker::from_raw(RawWaker::new(ptr::without_provenance(slot), &MARKER)) }
@@ -131,23 +132,22 @@ pub(crate) fn marker_slot(waker: &Waker) -> Option<usize> {
 }
 
 /// Queues `f` on `core`, as `loop.call_soon(f)`.
-pub(crate) fn call_soon(core: &Core, f: impl FnOnce() + 'static) -> Handle {
+pub(crate) fn call_soon(core: &LoopCore, f: impl FnOnce() + 'static) -> Handle {
     let callback = Callback::new(f);
     core.call_soon(callback.clone());
     Handle { callback }
 }
 
 /// Arms `f` on `core` for loop time `when_ns`, as `loop.call_at(when, f)`.
-pub(crate) fn call_at(core: &Core, when_ns: u64, f: impl FnOnce() + 'static) -> TimerHandle {
+pub(crate) fn call_at(core: &LoopCore, when_ns: u64, f: impl FnOnce() + 'static) -> TimerHandle {
     let callback = Callback::new(f);
-    let slot = core.timer_callbacks.borrow_mut().insert(callback.clone());
-    let key = core.timers.borrow_mut().insert(when_ns, marker_waker(slot));
+    let (slot, key) = core.call_at(when_ns, callback.clone());
     TimerHandle {
         callback,
         when_ns,
         slot,
         key,
-        loop_id: core.id,
+        loop_id: core.id(),
     }
 }
 
@@ -201,21 +201,9 @@ impl TimerHandle {
     /// its timer is disarmed. Does nothing if it has run or was cancelled.
     pub fn cancel(&self) {
         self.callback.0.cancel();
-        event_loop::try_with_current(|core| {
-            if core.id != self.loop_id {
-                return;
-            }
-            let armed = {
-                let mut slots = core.timer_callbacks.borrow_mut();
-                let ours = slots
-                    .get(self.slot)
-                    .is_some_and(|c| Rc::ptr_eq(&c.0, &self.callback.0));
-                // The slot is ours until the timer fires; after that the loop holds the
-                // callback until the pass's end, where it sees it cancelled.
-                ours.then(|| slots.remove(self.slot))
-            };
-            if armed.is_some() {
-                core.timers.borrow_mut().remove(self.key);
+        context::try_with_current(|core| {
+            if core.id() == self.loop_id {
+                core.cancel_call_at(self.slot, self.key, &self.callback);
             }
         });
     }

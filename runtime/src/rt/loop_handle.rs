@@ -3,10 +3,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use crate::rt::callbacks::{self, Handle, TimerHandle};
-use crate::rt::event_loop::{self, Core, Shared};
+use crate::rt::context;
+use crate::rt::core::LoopCore;
+use crate::rt::remote::LoopShared;
 use crate::rt::settable::SettableFuture;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::delay::IntoDelay;
@@ -29,7 +30,7 @@ use crate::time::delay::IntoDelay;
 /// `debug` is always `False`.
 #[derive(Clone)]
 pub struct EventLoop {
-    shared: Arc<Shared>,
+    shared: Arc<LoopShared>,
 }
 
 /// The running loop, as `asyncio.get_running_loop()`.
@@ -38,22 +39,22 @@ pub struct EventLoop {
 ///
 /// With `no running event loop` outside [`run`](crate::run), as asyncio's `RuntimeError`.
 pub fn get_running_loop() -> EventLoop {
-    event_loop::with_current("corio::get_running_loop()", |core| EventLoop {
-        shared: core.shared.clone(),
+    context::with_current("corio::get_running_loop()", |core| EventLoop {
+        shared: core.shared().clone(),
     })
 }
 
 impl EventLoop {
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<LoopShared> {
         &self.shared
     }
 
     /// Runs `f` on this loop's core, which must be running on this thread.
-    fn on_loop<R>(&self, what: &str, f: impl FnOnce(&Core) -> R) -> R {
+    fn on_loop<R>(&self, what: &str, f: impl FnOnce(&LoopCore) -> R) -> R {
         if self.is_closed() {
             panic!("corio: EventLoop::{what}: Event loop is closed");
         }
-        let ran = event_loop::try_with_current(|core| core.owns(&self.shared).then(|| f(core)));
+        let ran = context::try_with_current(|core| core.owns(&self.shared).then(|| f(core)));
         match ran.flatten() {
             Some(r) => r,
             None => panic!(
@@ -65,13 +66,13 @@ impl EventLoop {
 
     /// Whether the loop is running, as `loop.is_running()`. Thread-safe.
     pub fn is_running(&self) -> bool {
-        self.shared.running.load(Ordering::Acquire)
+        self.shared.is_running()
     }
 
     /// Whether the loop has ended (its [`run`](crate::run) returned), as `loop.is_closed()`.
     /// Thread-safe.
     pub fn is_closed(&self) -> bool {
-        self.shared.closed.load(Ordering::Acquire)
+        self.shared.is_closed()
     }
 
     /// Whether the loop runs in debug mode, as `loop.get_debug()`: corio has none, so `false`.
@@ -86,9 +87,7 @@ impl EventLoop {
     ///
     /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
     pub fn time(&self) -> f64 {
-        self.on_loop("time()", |core| {
-            core.clock.now() as f64 / NANOS_PER_SEC as f64
-        })
+        self.on_loop("time()", |core| core.now() as f64 / NANOS_PER_SEC as f64)
     }
 
     /// Schedules `f` to run on the next loop pass, after what is ready now, as
@@ -112,7 +111,7 @@ impl EventLoop {
     pub fn call_later(&self, delay: impl IntoDelay, f: impl FnOnce() + 'static) -> TimerHandle {
         let delay_ns = delay.into_delay_nanos();
         self.on_loop("call_later()", |core| {
-            let when_ns = core.clock.now().saturating_add(delay_ns);
+            let when_ns = core.now().saturating_add(delay_ns);
             callbacks::call_at(core, when_ns, f)
         })
     }
@@ -153,4 +152,19 @@ impl fmt::Debug for EventLoop {
             py(self.get_debug())
         )
     }
+}
+
+/// The running loop's clock in seconds, as asyncio's `loop.time()`.
+///
+/// Under [`Runner::virtual_time`](crate::Runner::virtual_time) it starts at `0.0` and advances
+/// only when the loop jumps to the next timer, so readings are exact (`say_after` run
+/// concurrently finishes at exactly `2.0`). Under real time it is a monotonic reading in seconds
+/// from an arbitrary, process-wide origin: compare readings, don't print them as dates.
+///
+/// # Panics
+///
+/// With `no running event loop` when called outside [`run`](crate::run).
+pub fn time() -> f64 {
+    let now = context::with_current("corio::time()", |core| core.now());
+    now as f64 / NANOS_PER_SEC as f64
 }

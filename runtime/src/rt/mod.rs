@@ -1,11 +1,18 @@
-//! The loop core: the event loop, its remote queue, callbacks, the loop handle, threads and
-//! settable futures.
+//! The loop core: the event loop and the raw tasks it steps, its remote queue, callbacks, the
+//! loop handle, threads and settable futures.
 //!
 //! This is the one folder whose modules may import each other in a cycle: the loop steps
-//! tasks, and a task schedules itself on the loop.
+//! tasks, and a task schedules itself on the loop. Outside it, only task handles
+//! (`crate::task`) and what waits on the loop's timers (`crate::time`) import it.
 
 pub(crate) mod callbacks;
-pub(crate) mod event_loop;
+pub(crate) mod context;
+pub(crate) mod core;
 pub(crate) mod loop_handle;
+pub(crate) mod remote;
+pub(crate) mod runner;
 pub(crate) mod settable;
+pub(crate) mod spawn;
+pub(crate) mod task_body;
+pub(crate) mod task_state;
 pub(crate) mod threads;

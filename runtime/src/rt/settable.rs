@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::rt::callbacks;
-use crate::rt::event_loop;
+use crate::rt::context;
 
 /// How a [`SettableFuture`] ended without a result: asyncio's `CancelledError`, or the
 /// exception given to `set_exception`.
@@ -176,7 +176,7 @@ impl<T: 'static, E: 'static> SettableFuture<T, E> {
                 );
             };
             let has_callbacks = waiters.iter().any(|w| matches!(w, Waiter::Callback(_)));
-            if has_callbacks && event_loop::try_with_current(|_| ()).is_none() {
+            if has_callbacks && context::try_with_current(|_| ()).is_none() {
                 panic!(
                     "corio: SettableFuture::{what}() called with no running event loop, and the \
                      future has done callbacks to schedule; call it inside corio::run()"
@@ -199,7 +199,7 @@ impl<T: 'static, E: 'static> SettableFuture<T, E> {
 
     fn schedule_callback(&self, callback: DoneCallback<T, E>) {
         let fut = self.clone();
-        event_loop::with_current("corio::SettableFuture done callback", |core| {
+        context::with_current("corio::SettableFuture done callback", |core| {
             let _handle = callbacks::call_soon(core, move || callback(&fut));
         });
     }
@@ -316,7 +316,7 @@ impl<T: 'static, E: 'static> Drop for SettableWait<T, E> {
                 State::Pending(waiters) => waiters.iter().any(|w| matches!(w, Waiter::Callback(_))),
                 State::Done(_) => false,
             };
-            if !has_callbacks || event_loop::try_with_current(|_| ()).is_some() {
+            if !has_callbacks || context::try_with_current(|_| ()).is_some() {
                 self.fut.cancel();
             }
         }

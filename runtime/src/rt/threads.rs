@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 
 use futures_executor::ThreadPool;
 
-use crate::rt::event_loop::{self, Shared};
+use crate::rt::context;
 use crate::rt::loop_handle::EventLoop;
-use crate::task::task::{TaskError, TaskRef, create_task, current_task};
+use crate::rt::remote::LoopShared;
+use crate::task::error::TaskError;
+use crate::task::handle::{TaskRef, create_task, current_task};
 use crate::time::delay::IntoDelay;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -386,8 +388,8 @@ impl<T: Send + 'static> Future for ToThread<T> {
         let this = &mut *self;
         if let Some(job) = this.job.take() {
             lock(&this.slot).waker = Some(cx.waker().clone());
-            let loop_shared: Option<Arc<Shared>> =
-                event_loop::try_with_current(|core| core.shared.clone());
+            let loop_shared: Option<Arc<LoopShared>> =
+                context::try_with_current(|core| core.shared().clone());
             if let Some(shared) = &loop_shared {
                 shared.start_external();
             }
@@ -402,7 +404,7 @@ impl<T: Send + 'static> Future for ToThread<T> {
                 if let Some(waker) = waker {
                     waker.wake();
                 }
-                // After the wake has reached the loop's queue: see `Shared::external`.
+                // After the wake has reached the loop's queue: see `LoopShared::external`.
                 if let Some(shared) = loop_shared {
                     shared.finish_external();
                 }

@@ -26,7 +26,8 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use crate::task::task::{Task, TaskError, TaskRef, create_task, create_task_named};
+use crate::task::error::TaskError;
+use crate::task::handle::{Task, TaskRef, create_task, create_task_named};
 
 /// The panic message a failed member's own [`Task`] reports: its real panic payload went to
 /// the group's [`TaskGroupError`] (a payload cannot be in two places).
@@ -195,7 +196,7 @@ impl TaskGroup {
         F::Output: 'static,
     {
         // Checked first, so that a panic leaves no member slot behind.
-        crate::rt::event_loop::with_current("corio::TaskGroup::create_task()", |_| ());
+        crate::rt::context::with_current("corio::TaskGroup::create_task()", |_| ());
         let key = self.state.members.borrow_mut().insert(None);
         let member = Member {
             future,

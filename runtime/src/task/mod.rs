@@ -1,7 +1,8 @@
 //! Tasks: the handle a spawned future gives, its errors, and what combines tasks (asyncio's
 //! `TaskGroup`, `wait`, `shield`).
 
+pub(crate) mod error;
 pub(crate) mod group;
+pub(crate) mod handle;
 pub(crate) mod shield;
-pub(crate) mod task;
 pub(crate) mod wait;

@@ -5,7 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::task::task::{Task, TaskError, create_task};
+use crate::task::error::TaskError;
+use crate::task::handle::{Task, create_task};
 
 /// Runs `future` as a task of its own and returns a future of its result that can be dropped
 /// (or its awaiting task cancelled) without cancelling the work, as `asyncio.shield(aw)`.

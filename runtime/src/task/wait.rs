@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::task::task::Task;
+use crate::task::handle::Task;
 use crate::time::sleep::Sleep;
 use crate::time::wait_for::IntoTimeout;
 

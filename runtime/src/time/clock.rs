@@ -1,7 +1,7 @@
 //! The loop clock: one reading of time per loop, real or virtual.
 //!
 //! Times inside the loop are `u64` nanoseconds since the clock's origin, so timer arithmetic is
-//! exact; [`time()`](crate::time) converts to asyncio's `float` seconds at the edge.
+//! exact; [`time()`](fn@crate::time) converts to asyncio's `float` seconds at the edge.
 //!
 //! * **Real** time reads the monotonic clock ([`Instant`]). Its origin is fixed once per process,
 //!   so `corio::time()` readings from different loops can be compared, as `loop.time()` readings
@@ -12,8 +12,6 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 use std::time::Instant;
-
-use crate::rt::event_loop;
 
 /// Nanoseconds in one second, for conversions at the API edge.
 pub(crate) const NANOS_PER_SEC: u64 = 1_000_000_000;
@@ -49,19 +47,4 @@ fn real_now() -> u64 {
     let origin = *ORIGIN.get_or_init(Instant::now);
     // u64 nanoseconds last 584 years of process uptime.
     origin.elapsed().as_nanos() as u64
-}
-
-/// The running loop's clock in seconds, as asyncio's `loop.time()`.
-///
-/// Under [`Runner::virtual_time`](crate::Runner::virtual_time) it starts at `0.0` and advances
-/// only when the loop jumps to the next timer, so readings are exact (`say_after` run
-/// concurrently finishes at exactly `2.0`). Under real time it is a monotonic reading in seconds
-/// from an arbitrary, process-wide origin: compare readings, don't print them as dates.
-///
-/// # Panics
-///
-/// With `no running event loop` when called outside [`run`](crate::run).
-pub fn time() -> f64 {
-    let now = event_loop::with_current("corio::time()", |core| core.clock.now());
-    now as f64 / NANOS_PER_SEC as f64
 }

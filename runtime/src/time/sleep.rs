@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use futures_timer::Delay;
 
-use crate::rt::event_loop;
+use crate::rt::context;
 use crate::time::delay::IntoDelay;
 use crate::time::wheel::TimerKey;
 
@@ -93,16 +93,13 @@ impl Future for Sleep {
                 Poll::Pending
             }
             State::Unarmed { delay_ns } => {
-                let armed = event_loop::try_with_current(|core| {
-                    let deadline = core.clock.now().checked_add(delay_ns).unwrap_or_else(|| {
+                let armed = context::try_with_current(|core| {
+                    let deadline = core.now().checked_add(delay_ns).unwrap_or_else(|| {
                         panic!("corio::sleep(): a delay of {delay_ns} ns overflows the loop clock")
                     });
-                    let key = core
-                        .timers
-                        .borrow_mut()
-                        .insert(deadline, cx.waker().clone());
+                    let key = core.arm_timer(deadline, cx.waker().clone());
                     State::Armed {
-                        loop_id: core.id,
+                        loop_id: core.id(),
                         key,
                     }
                 });
@@ -128,13 +125,14 @@ impl Future for Sleep {
                 Poll::Ready(())
             }
             State::Armed { loop_id, key } => {
-                let fired = event_loop::with_current("corio::sleep()", |core| {
+                let fired = context::with_current("corio::sleep()", |core| {
                     assert_eq!(
-                        core.id, loop_id,
+                        core.id(),
+                        loop_id,
                         "corio::sleep() polled on a different event loop than the one it was \
                          armed on"
                     );
-                    core.timers.borrow_mut().poll(key, cx.waker())
+                    core.poll_timer(key, cx.waker())
                 });
                 if fired {
                     self.state = State::Done;
@@ -153,9 +151,9 @@ impl Drop for Sleep {
         if let State::Armed { loop_id, key } = self.state {
             // Off its loop (the loop ended, or the sleep moved threads) there is nothing to
             // disarm: the loop's timers went with it.
-            event_loop::try_with_current(|core| {
-                if core.id == loop_id {
-                    core.timers.borrow_mut().remove(key);
+            context::try_with_current(|core| {
+                if core.id() == loop_id {
+                    core.disarm_timer(key);
                 }
             });
         }

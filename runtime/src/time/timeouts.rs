@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::rt::event_loop;
+use crate::rt::context;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::delay::IntoDelay;
 use crate::time::sleep::Sleep;
@@ -41,7 +41,7 @@ use crate::time::wait_for::IntoTimeout;
 /// overflowing delay (the message names the value).
 pub fn timeout(delay: impl IntoTimeout) -> Timeout {
     let delay_ns = delay.into_timeout_nanos();
-    let now = event_loop::with_current("corio::timeout()", |core| core.clock.now());
+    let now = context::with_current("corio::timeout()", |core| core.now());
     let when = delay_ns.map(|ns| {
         now.checked_add(ns).unwrap_or_else(|| {
             panic!("corio::timeout(): a delay of {ns} ns overflows the loop clock")
@@ -298,7 +298,7 @@ impl<F: Future> Future for WithTimeout<F> {
             *this.timer = None;
             return Poll::Pending;
         };
-        let now = event_loop::with_current("a corio::timeout() scope", |core| core.clock.now());
+        let now = context::with_current("a corio::timeout() scope", |core| core.now());
         if deadline > now {
             if this
                 .timer
@@ -315,7 +315,7 @@ impl<F: Future> Future for WithTimeout<F> {
         // Expired: drop the future now, and see whether that scheduled anything on the loop.
         *this.timer = None;
         state.phase.set(Phase::Expired);
-        let queued = || event_loop::try_with_current(|core| core.ready.borrow().len());
+        let queued = || context::try_with_current(|core| core.queued_steps());
         let queued_before = queued();
         this.future.set(None);
         if queued() > queued_before {

@@ -10,7 +10,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::rt::event_loop;
+use crate::rt::context;
 use crate::time::delay::IntoDelay;
 use crate::time::sleep::Sleep;
 use crate::time::timeout_error::TimeoutError;
@@ -160,7 +160,7 @@ impl<F: Future> Future for WaitFor<F> {
         }
         // Timed out. Drop the future now, and see whether that scheduled anything on the loop.
         *this.deadline = Deadline::Done;
-        let queued = || event_loop::try_with_current(|core| core.ready.borrow().len());
+        let queued = || context::try_with_current(|core| core.queued_steps());
         let queued_before = queued();
         this.future.set(None);
         if queued() > queued_before {

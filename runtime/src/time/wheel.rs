@@ -6,7 +6,7 @@
 //! # Invariants
 //!
 //! * Time is `u64` ns since the loop clock's origin. `elapsed_ns` is how far the wheel has been
-//!   advanced: the largest `now` given to [`Timers::fire_due`], or the start of a slot being
+//!   advanced: the largest `now` given to [`Wheel::fire_due`], or the start of a slot being
 //!   cascaded inside one call. Callers pass non-decreasing `now`s (the loop clock is monotonic).
 //! * Six levels of 64 slots. A level-`l` slot spans `2^(20 + 6l)` ns (level 0: ~1.05 ms, level 5:
 //!   ~13 days) and a level spans 64 of its slots, so the wheel covers `2^56` ns (~2.28 years).
@@ -15,7 +15,7 @@
 //!   time and `elapsed_ns` differ (bits below 26 count as level 0); its slot is that level's 6 bits
 //!   of the placement time. Hence every level-`l` timer lies in `elapsed_ns`'s current
 //!   level-`l+1` slot, in a level-`l` slot at or after `elapsed_ns`'s own, and is earlier than
-//!   every timer of level `l+1`. Timers that differ from `elapsed_ns` above bit 55 go to one
+//!   every timer of level `l+1`. Wheel that differ from `elapsed_ns` above bit 55 go to one
 //!   unsorted overflow list, later than the whole wheel.
 //! * `occupied[l]` has bit `s` set iff slot `s` of level `l` is non-empty, so the earliest
 //!   non-empty slot is the lowest set bit (`trailing_zeros`) of the lowest non-zero level.
@@ -43,7 +43,7 @@ const LEVELS: usize = 6;
 const LEVEL0_SHIFT: u32 = 20;
 /// log2 of the span the wheel covers ahead of `elapsed_ns`, in ns.
 const WHEEL_BITS: u32 = LEVEL0_SHIFT + SLOT_BITS * LEVELS as u32;
-/// Index of the overflow list in `Timers::lists`, after the `LEVELS * SLOTS` slot lists.
+/// Index of the overflow list in `Wheel::lists`, after the `LEVELS * SLOTS` slot lists.
 const OVERFLOW: usize = LEVELS * SLOTS;
 /// The null link.
 const NIL: u32 = u32::MAX;
@@ -79,7 +79,7 @@ const EMPTY: List = List {
 };
 
 /// The armed timers of one event loop.
-pub(crate) struct Timers {
+pub(crate) struct Wheel {
     nodes: Slab<Node>,
     lists: [List; OVERFLOW + 1],
     occupied: [u64; LEVELS],
@@ -116,9 +116,9 @@ fn slot_start(elapsed_ns: u64, level: usize, slot: usize) -> u64 {
     (elapsed_ns & !(level_range - 1)) + ((slot as u64) << slot_shift(level))
 }
 
-impl Timers {
+impl Wheel {
     pub(crate) fn new() -> Self {
-        Timers {
+        Wheel {
             nodes: Slab::new(),
             lists: [EMPTY; OVERFLOW + 1],
             occupied: [0; LEVELS],
@@ -445,7 +445,7 @@ mod tests {
     }
 
     /// Arms one timer per deadline, with its position as id; returns (deadline, id) sorted.
-    fn arm(timers: &mut Timers, deadlines: &[u64]) -> Vec<(u64, u64)> {
+    fn arm(timers: &mut Wheel, deadlines: &[u64]) -> Vec<(u64, u64)> {
         let first = timers.next_seq;
         let mut armed: Vec<_> = (deadlines.iter().copied().zip(first..)).collect();
         armed
@@ -456,13 +456,13 @@ mod tests {
     }
 
     /// Fires what is due at `now_ns`; returns the ids fired, in order.
-    fn fire(timers: &mut Timers, now_ns: u64) -> Vec<u64> {
+    fn fire(timers: &mut Wheel, now_ns: u64) -> Vec<u64> {
         timers.fire_due(now_ns, Waker::wake);
         FIRED.with(|fired| fired.take())
     }
 
     /// Fires everything as a virtual-time loop does; returns (deadline jumped to, id) in order.
-    fn drain(timers: &mut Timers) -> Vec<(u64, u64)> {
+    fn drain(timers: &mut Wheel) -> Vec<(u64, u64)> {
         let mut fired = Vec::new();
         while let Some(deadline_ns) = timers.next_deadline() {
             let ids = fire(timers, deadline_ns);
@@ -477,7 +477,7 @@ mod tests {
 
     /// Fires everything as the loop does, jumping to each `next_wakeup`; returns (time of the
     /// firing, id) in order. Some jumps (to a higher-level slot's start) fire nothing.
-    fn drain_by_wakeups(timers: &mut Timers) -> Vec<(u64, u64)> {
+    fn drain_by_wakeups(timers: &mut Wheel) -> Vec<(u64, u64)> {
         let mut fired = Vec::new();
         let mut empty_jumps = 0;
         while let Some(wakeup_ns) = timers.next_wakeup() {
@@ -499,13 +499,13 @@ mod tests {
             let mut rng = XorShift(7);
             (0..20_000).map(|_| rng.below(1 << 40)).collect()
         };
-        let (mut exact, mut by_wakeups) = (Timers::new(), Timers::new());
+        let (mut exact, mut by_wakeups) = (Wheel::new(), Wheel::new());
         arm(&mut exact, &deadlines);
         arm(&mut by_wakeups, &deadlines);
         assert_eq!(drain_by_wakeups(&mut by_wakeups), drain(&mut exact));
     }
 
-    fn level_of(timers: &Timers, index: usize) -> usize {
+    fn level_of(timers: &Wheel, index: usize) -> usize {
         timers.nodes[index].list as usize / SLOTS
     }
 
@@ -525,7 +525,7 @@ mod tests {
     }
 
     /// Asserts the invariants of the module docs: links, bitmaps, placement, sorted slots.
-    fn check(timers: &Timers) {
+    fn check(timers: &Wheel) {
         let mut seen = 0;
         for list in 0..=OVERFLOW {
             let List { head, tail } = timers.lists[list];
@@ -553,7 +553,7 @@ mod tests {
 
     #[test]
     fn equal_deadlines_fire_in_arming_order_across_levels() {
-        let mut timers = Timers::new();
+        let mut timers = Wheel::new();
         let deadline_ns = 5 * SEC;
         arm(&mut timers, &[deadline_ns, deadline_ns + 1]);
         assert_eq!(level_of(&timers, 0), 2);
@@ -571,7 +571,7 @@ mod tests {
 
     #[test]
     fn one_fire_due_sorts_across_slots_and_levels() {
-        let mut timers = Timers::new();
+        let mut timers = Wheel::new();
         let deadlines = [3 * SEC, MS, 2 * SEC, MS, 500, 70 * MS, 3 * SEC, 0, 40 * DAY];
         let mut expected = arm(&mut timers, &deadlines);
         let (last_ns, last_id) = expected.pop().unwrap();
@@ -583,7 +583,7 @@ mod tests {
 
     #[test]
     fn deadlines_are_exact_within_one_slot() {
-        let mut timers = Timers::new();
+        let mut timers = Wheel::new();
         arm(&mut timers, &[1_000_000_000, 1_000_300_000, 1_000_500_000]);
         assert_eq!(timers.nodes[0].list, timers.nodes[1].list);
         assert_eq!(timers.next_deadline(), Some(1_000_000_000));
@@ -600,7 +600,7 @@ mod tests {
 
     #[test]
     fn removal_frees_memory_at_once() {
-        let mut timers = Timers::new();
+        let mut timers = Wheel::new();
         let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
         let keys: Vec<_> = (0..100_000)
             .map(|_| timers.insert(rng.below(3600 * SEC), Waker::noop().clone()))
@@ -633,7 +633,7 @@ mod tests {
 
     #[test]
     fn past_deadlines_fire_at_next_fire_due() {
-        let mut timers = Timers::new();
+        let mut timers = Wheel::new();
         assert!(fire(&mut timers, 10 * SEC).is_empty());
         arm(&mut timers, &[5 * SEC, 10 * SEC, 0, 10 * SEC + 1]);
         check(&timers);
@@ -648,7 +648,7 @@ mod tests {
 
     #[test]
     fn far_deadlines_fire_exactly_and_in_order() {
-        let mut timers = Timers::new();
+        let mut timers = Wheel::new();
         let far = [
             u64::MAX / 2,
             3 * YEAR,
@@ -670,7 +670,7 @@ mod tests {
 
     #[test]
     fn poll_reports_fired_and_removed() {
-        let mut timers = Timers::new();
+        let mut timers = Wheel::new();
         let a = timers.insert(SEC, tag(0));
         let b = timers.insert(SEC, tag(1));
         assert!(
@@ -706,7 +706,7 @@ mod tests {
 
     /// Mixed operations against a naive model: a list of (deadline, id) fired in sorted order.
     fn against_model(seed: u64, spread_ns: u64, steps: usize) {
-        let (mut rng, mut timers) = (XorShift(seed), Timers::new());
+        let (mut rng, mut timers) = (XorShift(seed), Wheel::new());
         let (mut model, mut keys, mut now_ns) = (Vec::<(u64, u64)>::new(), Vec::new(), 0u64);
         for step in 0..steps {
             match rng.below(10) {

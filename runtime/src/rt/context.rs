@@ -1,0 +1,71 @@
+//! Which loop runs on this thread: the one thread-local every loop entry point reads.
+
+use std::cell::Cell;
+use std::ptr;
+
+use crate::rt::core::LoopCore;
+
+thread_local! {
+    /// The loop running on this thread, or null. Set only by [`Enter`], which clears it before
+    /// the [`LoopCore`] it points to is dropped.
+    static CURRENT: Cell<*const LoopCore> = const { Cell::new(ptr::null()) };
+}
+
+/// Runs `f` with the loop running on this thread.
+///
+/// # Panics
+///
+/// With `{what} called with no running event loop` when no loop runs on this thread, the
+/// message asyncio's `RuntimeError` carries.
+pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&LoopCore) -> R) -> R {
+    match try_with_current(f) {
+        Some(r) => r,
+        None => panic!("{what} called with no running event loop; call it inside corio::run()"),
+    }
+}
+
+/// Runs `f` with the loop running on this thread, or returns `None` if there is none.
+pub(crate) fn try_with_current<R>(f: impl FnOnce(&LoopCore) -> R) -> Option<R> {
+    let core = CURRENT.with(Cell::get);
+    if core.is_null() {
+        return None;
+    }
+    // SAFETY: CURRENT is non-null only between `Enter::new` and `Enter::drop`, while the
+    // `LoopCore` it points to is alive and pinned on `Runner::run`'s stack; it is a
+    // thread-local, so only the loop's own thread reads it, and `LoopCore` is only ever shared
+    // by `&`.
+    Some(f(unsafe { &*core }))
+}
+
+/// Marks a loop as running on this thread for as long as it lives; on drop (normal return or
+/// unwinding) it cancels and drops every leftover task and callback, marks the loop closed,
+/// then unmarks the thread.
+pub(crate) struct Enter<'a> {
+    core: &'a LoopCore,
+}
+
+impl<'a> Enter<'a> {
+    /// # Panics
+    ///
+    /// With `already running` if a loop already runs on this thread; that loop is untouched.
+    pub(crate) fn new(core: &'a LoopCore) -> Self {
+        CURRENT.with(|current| {
+            if !current.get().is_null() {
+                panic!(
+                    "This event loop is already running: corio::run() was called inside a \
+                     running loop; await the future, or spawn it with corio::create_task()"
+                );
+            }
+            current.set(core);
+        });
+        Enter { core }
+    }
+}
+
+impl Drop for Enter<'_> {
+    fn drop(&mut self) {
+        self.core.shutdown();
+        self.core.close();
+        CURRENT.with(|current| current.set(ptr::null()));
+    }
+}

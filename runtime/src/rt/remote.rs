@@ -1,0 +1,140 @@
+//! The part of a loop other threads may touch: the queue of what they hand it, the thread to
+//! wake, and the running/closed flags (asyncio's `call_soon_threadsafe` path).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::thread::{self, Thread};
+
+use async_task::Runnable;
+
+use crate::rt::task_state::TaskMeta;
+
+/// What other threads hand to the loop.
+pub(crate) enum Remote {
+    /// A task woken on another thread.
+    Step(Runnable<TaskMeta>),
+    /// `cancel()` called on another thread for the task registered under `key` with `id`.
+    Cancel { key: u32, id: u64 },
+    /// A callback from `call_soon_threadsafe` (or `run_coroutine_threadsafe`): it joins the
+    /// back of the ready queue, as `call_soon` from the loop's thread does.
+    Call(Box<dyn FnOnce() + Send>),
+}
+
+/// The loop's side shared with other threads. Tasks keep it alive through their metadata, so
+/// a late wake never dangles.
+pub(crate) struct LoopShared {
+    /// Numbers loops, so a future armed on one loop can tell it is polled on another.
+    pub(crate) loop_id: u64,
+    remote: Mutex<Vec<Remote>>,
+    /// Set while `remote` is non-empty, so a pass checks the queue without taking the lock.
+    has_remote: AtomicBool,
+    thread: Thread,
+    /// Outstanding thread work the loop knows of (`to_thread` calls not yet finished): under
+    /// virtual time, a loop with nothing ready waits for it (parks) before it jumps the clock
+    /// or reports a deadlock. Incremented on the loop's thread by
+    /// [`LoopShared::start_external`], decremented by the worker *after* it has handed its
+    /// result (and wake) to the loop, by [`LoopShared::finish_external`].
+    external: AtomicUsize,
+    /// Whether [`Runner::run`](crate::Runner::run) is running this loop (`loop.is_running()`).
+    running: AtomicBool,
+    /// Whether the loop has ended (`loop.is_closed()`); set under the `remote` lock, so a
+    /// callback is either queued before the loop closes (and dropped by it) or refused.
+    closed: AtomicBool,
+}
+
+impl LoopShared {
+    /// The shared side of a loop about to run on this thread.
+    pub(crate) fn new(loop_id: u64) -> Self {
+        LoopShared {
+            loop_id,
+            remote: Mutex::new(Vec::new()),
+            has_remote: AtomicBool::new(false),
+            thread: thread::current(),
+            external: AtomicUsize::new(0),
+            running: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Hands `item` to the loop and wakes it.
+    pub(crate) fn push_remote(&self, item: Remote) {
+        self.remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(item);
+        self.has_remote.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+
+    /// Hands a callback to the loop unless it has closed; gives it back if it has.
+    pub(crate) fn push_call(
+        &self,
+        call: Box<dyn FnOnce() + Send>,
+    ) -> Result<(), Box<dyn FnOnce() + Send>> {
+        {
+            let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.closed.load(Ordering::Acquire) {
+                return Err(call);
+            }
+            remote.push(Remote::Call(call));
+        }
+        self.has_remote.store(true, Ordering::Release);
+        self.thread.unpark();
+        Ok(())
+    }
+
+    /// Whether another thread has handed the loop something not taken yet.
+    pub(crate) fn has_remote(&self) -> bool {
+        self.has_remote.load(Ordering::Acquire)
+    }
+
+    /// Moves what other threads sent into `into` (a buffer the loop reuses), in order.
+    pub(crate) fn take_remote(&self, into: &mut Vec<Remote>) {
+        if !self.has_remote() {
+            return;
+        }
+        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+        self.has_remote.store(false, Ordering::Relaxed);
+        std::mem::swap(&mut *remote, into);
+    }
+
+    /// Counts one piece of thread work the loop must wait for (see `external`).
+    pub(crate) fn start_external(&self) {
+        self.external.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Ends one piece of thread work; call it after handing the work's result to the loop.
+    pub(crate) fn finish_external(&self) {
+        self.external.fetch_sub(1, Ordering::AcqRel);
+        self.thread.unpark();
+    }
+
+    /// How much thread work is outstanding.
+    pub(crate) fn external(&self) -> usize {
+        self.external.load(Ordering::Acquire)
+    }
+
+    /// Whether the loop is running (`loop.is_running()`).
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    /// Marks the loop running.
+    pub(crate) fn start(&self) {
+        self.running.store(true, Ordering::Release);
+    }
+
+    /// Whether the loop has ended (`loop.is_closed()`).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Marks the loop closed and returns what was still queued for it.
+    pub(crate) fn close(&self) -> Vec<Remote> {
+        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+        self.closed.store(true, Ordering::Release);
+        self.running.store(false, Ordering::Release);
+        self.has_remote.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *remote)
+    }
+}

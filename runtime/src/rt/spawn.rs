@@ -1,0 +1,92 @@
+//! How a future becomes a task on the loop: one allocation (async-task's) holding the task's
+//! [`TaskMeta`], its [`TaskBody`] and, once finished, its output; a registry entry; the first
+//! step queued at the back of the ready queue.
+
+use std::future::Future;
+
+use async_task::{Builder, Runnable};
+
+use crate::rt::context;
+use crate::rt::core::LoopCore;
+use crate::rt::remote::Remote;
+use crate::rt::task_body::TaskBody;
+use crate::rt::task_state::{TaskEntry, TaskMeta, TaskName};
+use crate::task::error::TaskError;
+
+/// The raw task async-task hands back: what [`Task`](crate::Task) wraps.
+pub(crate) type RawTask<T> = async_task::Task<Result<T, TaskError>, TaskMeta>;
+
+/// The schedule function of every task: a woken task's step joins the back of its loop's
+/// ready queue; from another thread, it goes through the loop's remote queue.
+fn schedule(runnable: Runnable<TaskMeta>) {
+    let mut runnable = Some(runnable);
+    context::try_with_current(|core| {
+        if let Some(local) = runnable.take_if(|r| core.owns(r.metadata().shared())) {
+            core.push_ready(local);
+        }
+    });
+    if let Some(runnable) = runnable {
+        let shared = runnable.metadata().shared().clone();
+        shared.push_remote(Remote::Step(runnable));
+    }
+}
+
+/// Allocates a task on `core` and queues its first step at the back of the ready queue.
+///
+/// # Safety
+///
+/// If `F` is not `'static`, everything it borrows must outlive the loop `core` belongs to
+/// (the loop drops every task's future before `run` returns).
+unsafe fn spawn_on<F: Future>(
+    core: &LoopCore,
+    name: Option<Box<TaskName>>,
+    future: F,
+) -> RawTask<F::Output> {
+    let (id, key) = core.next_task_slot();
+    let meta = TaskMeta::new(id, key, name, core.shared().clone());
+    let body = body_in(future);
+    // SAFETY: async-task's conditions for `spawn_unchecked`: the future need not be `Send`
+    // because its `Runnable` only ever runs, and is dropped, on the loop's thread (other
+    // threads only move it into the remote queue, which the loop drains); `schedule` is a
+    // `Send + Sync` fn; the body borrows only the metadata, which async-task keeps pinned in
+    // the same allocation, and what the caller promises outlives the loop.
+    let (runnable, handle) = unsafe {
+        Builder::new()
+            .metadata(meta)
+            .spawn_unchecked(body, schedule)
+    };
+    core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
+    runnable.schedule();
+    handle
+}
+
+/// The closure async-task calls to build a task's future around its pinned metadata.
+fn body_in<'m, F>(future: F) -> impl FnOnce(&'m TaskMeta) -> TaskBody<'m, F> {
+    move |meta| TaskBody::new(meta, future)
+}
+
+/// Spawns `run`'s main future as the loop's first task.
+pub(crate) fn spawn_main<F: Future>(
+    core: &LoopCore,
+    future: F,
+) -> async_task::FallibleTask<Result<F::Output, TaskError>, TaskMeta> {
+    // SAFETY: `Runner::run` keeps `future`'s borrows alive for the whole loop: the loop drops
+    // every task's future (this one included) before `run` returns.
+    unsafe { spawn_on(core, None, future) }.fallible()
+}
+
+/// Spawns a `'static` future as a task on the running loop.
+///
+/// # Panics
+///
+/// With `no running event loop` outside [`run`](crate::run).
+pub(crate) fn spawn<F>(name: Option<String>, future: F) -> RawTask<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    context::with_current("corio::create_task()", |core| {
+        // SAFETY: the future is `'static`: it borrows nothing.
+        unsafe { spawn_on(core, name.map(TaskName::new), future) }
+    })
+}
