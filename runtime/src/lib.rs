@@ -11,6 +11,7 @@ mod rt;
 mod sync;
 mod task;
 mod time;
+mod util;
 
 pub use coroutine::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
@@ -53,8 +54,10 @@ pub mod __private {
     pub use crate::Runner;
     pub use crate::coroutine::{AwaitSite, Coroutine, CoroutineInfo, at_await};
     pub use crate::join::as_completed::{as_completed_all, as_completed_timeout};
-    pub use crate::join::gather::{MaybeDone, TryOutput, gather_all, try_gather_all};
-    pub use crate::time::wait_for::{IntoTimeout, wait_for};
+    pub use crate::join::gather::{gather_all, try_gather_all};
+    pub use crate::join::maybe_done::{MaybeDone, TryOutput};
+    pub use crate::time::delay::IntoTimeout;
+    pub use crate::time::wait_for::wait_for;
     pub use futures_core::Stream;
     pub use pin_project_lite::pin_project;
 }

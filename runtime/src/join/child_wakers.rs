@@ -2,7 +2,7 @@
 //! children that were woken.
 //!
 //! A [`Group`] owns `n` children in one pinned allocation of [`MaybeDone`] slots and gives each
-//! child its own [`Waker`], all pointing into one shared allocation (see [`Shared`]). Waking
+//! child its own [`Waker`], all pointing into one shared allocation (see [`WakeQueue`]). Waking
 //! child `i` pushes `i` onto the group's ready queue (once, until it is polled again) and wakes
 //! the parent task only when the queue goes from empty to non-empty. When the parent is polled, the group drains the queue and polls only the children
 //! in it. So a wake costs O(1), a poll costs O(children woken), and the total work of running
@@ -30,27 +30,27 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use crate::join::gather::MaybeDone;
+use crate::join::maybe_done::MaybeDone;
 
 /// The part of a group that wakers share across threads: one allocation for the whole group.
 ///
 /// Child `i`'s waker is a `RawWaker` whose data pointer is `&links[i]`; `links[i]` holds the
-/// address of this `Shared`, and `i` is the link's offset in `links`. Each `Waker` value owns
-/// one strong count of the `Arc<Shared>` (the vtable below keeps the count), so no per-child
+/// address of this `WakeQueue`, and `i` is the link's offset in `links`. Each `Waker` value owns
+/// one strong count of the `Arc<WakeQueue>` (the vtable below keeps the count), so no per-child
 /// allocation is needed: 9 bytes per child here. This is the `unsafe` of the module (with the
 /// pinned indexing); the safe alternative, one `Arc` per child through `std::task::Wake`, was
 /// measured slower in `benches/gather.rs` and `benches/as_completed.rs` (same machine, same
 /// run conditions): `gather!(..)` of 10k children 710 us safe vs 398 us raw, 100k 7.26 ms vs
 /// 6.57 ms; `as_completed!` 10k 747 us vs 421 us, 100k 7.51 ms vs 7.23 ms.
-struct Shared {
-    state: Mutex<SharedState>,
+struct WakeQueue {
+    state: Mutex<WakeQueueState>,
     /// `queued[i]` is set while child `i` sits in the ready queue or the parent's batch.
     queued: Box<[AtomicBool]>,
-    /// `links[i]` is the address of this `Shared`; `&links[i]` is child `i`'s waker data.
-    links: Box<[AtomicPtr<Shared>]>,
+    /// `links[i]` is the address of this `WakeQueue`; `&links[i]` is child `i`'s waker data.
+    links: Box<[AtomicPtr<WakeQueue>]>,
 }
 
-struct SharedState {
+struct WakeQueueState {
     /// Indices of woken children, in wake order.
     ready: Vec<u32>,
     /// The parent's waker, stored by the last drain and taken by the wake that found `ready`
@@ -58,7 +58,7 @@ struct SharedState {
     parent: Option<Waker>,
 }
 
-impl Shared {
+impl WakeQueue {
     /// Queues child `index` (once, until it is polled again) and wakes the parent when the
     /// queue was empty.
     fn wake(&self, index: usize) {
@@ -83,36 +83,37 @@ impl Shared {
     /// Child `index`'s waker, borrowed: it owns no strong count, so it must not be dropped
     /// (`ManuallyDrop`) nor outlive `self`'s `Arc`; a clone of it owns one.
     fn borrowed_waker(&self, index: usize) -> ManuallyDrop<Waker> {
-        let data: *const AtomicPtr<Shared> = &self.links[index];
-        // SAFETY: the data pointer is a link of a live `Shared`, as the vtable requires; the
+        let data: *const AtomicPtr<WakeQueue> = &self.links[index];
+        // SAFETY: the data pointer is a link of a live `WakeQueue`, as the vtable requires; the
         // waker is never dropped, so it never gives back the strong count it does not own, and
-        // the caller holds an `Arc<Shared>` for as long as it lends the waker out.
+        // the caller holds an `Arc<WakeQueue>` for as long as it lends the waker out.
         ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(data.cast(), &VTABLE)) })
     }
 }
 
 /// The vtable of children's wakers. Each takes a data pointer that is `&links[i]` of a live
-/// `Shared` on which the waker owns one strong count (except borrowed wakers, which are never
+/// `WakeQueue` on which the waker owns one strong count (except borrowed wakers, which are never
 /// dropped nor woken by value: `Waker::wake` consumes an owned clone).
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake, wake_by_ref, drop_waker);
 
-/// The `Shared` and the child index a waker's data pointer names.
+/// The `WakeQueue` and the child index a waker's data pointer names.
 ///
 /// # Safety
 ///
-/// `data` is `&links[i]` of a `Shared` kept alive by a strong count for the returned lifetime.
-unsafe fn link<'a>(data: *const ()) -> (&'a Shared, usize) {
-    let link = data.cast::<AtomicPtr<Shared>>();
-    // SAFETY: `link` points into a live `Shared`'s `links` (the caller's contract), and the
-    // link holds that `Shared`'s address, so both dereferences are of live memory.
+/// `data` is `&links[i]` of a `WakeQueue` kept alive by a strong count for the returned lifetime.
+unsafe fn link<'a>(data: *const ()) -> (&'a WakeQueue, usize) {
+    let link = data.cast::<AtomicPtr<WakeQueue>>();
+    // SAFETY: `link` points into a live `WakeQueue`'s `links` (the caller's contract), and the
+    // link holds that `WakeQueue`'s address, so both dereferences are of live memory.
     let shared = unsafe { &*(*link).load(Ordering::Relaxed) };
-    let index = (link as usize - shared.links.as_ptr() as usize) / size_of::<AtomicPtr<Shared>>();
+    let index =
+        (link as usize - shared.links.as_ptr() as usize) / size_of::<AtomicPtr<WakeQueue>>();
     (shared, index)
 }
 
 unsafe fn clone_waker(data: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned owns (or, borrowed, is backed by) a strong count, so the
-    // `Shared` is live; the clone takes a count of its own.
+    // `WakeQueue` is live; the clone takes a count of its own.
     unsafe {
         let (shared, _) = link(data);
         Arc::increment_strong_count(ptr::from_ref(shared));
@@ -129,13 +130,13 @@ unsafe fn wake(data: *const ()) {
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
-    // SAFETY: the waker owns (or is backed by) a strong count, so the `Shared` is live.
+    // SAFETY: the waker owns (or is backed by) a strong count, so the `WakeQueue` is live.
     let (shared, index) = unsafe { link(data) };
     shared.wake(index);
 }
 
 unsafe fn drop_waker(data: *const ()) {
-    // SAFETY: an owned waker gives back the strong count it owns; the `Shared` is live until
+    // SAFETY: an owned waker gives back the strong count it owns; the `WakeQueue` is live until
     // then, and nothing reads it after.
     unsafe {
         let (shared, _) = link(data);
@@ -147,7 +148,7 @@ unsafe fn drop_waker(data: *const ()) {
 /// were woken.
 pub(crate) struct Group<F: Future> {
     slots: Pin<Box<[MaybeDone<F>]>>,
-    shared: Arc<Shared>,
+    shared: Arc<WakeQueue>,
     /// Whether the first poll, which polls every child in argument order, has happened.
     started: bool,
     /// The indices drained from the shared queue (kept to reuse its allocation).
@@ -171,8 +172,8 @@ impl<F: Future> Group<F> {
         let slots: Box<[MaybeDone<F>]> = children.into_iter().map(MaybeDone::new).collect();
         let n = u32::try_from(slots.len())
             .unwrap_or_else(|_| panic!("corio: more than {} children in one group", u32::MAX));
-        let shared = Arc::new_cyclic(|shared: &Weak<Shared>| Shared {
-            state: Mutex::new(SharedState {
+        let shared = Arc::new_cyclic(|shared: &Weak<WakeQueue>| WakeQueue {
+            state: Mutex::new(WakeQueueState {
                 ready: Vec::new(),
                 parent: None,
             }),

@@ -4,3 +4,4 @@
 pub(crate) mod as_completed;
 pub(crate) mod child_wakers;
 pub(crate) mod gather;
+pub(crate) mod maybe_done;

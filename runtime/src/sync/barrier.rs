@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::sync::wait_list::{self, WaitList};
+use crate::sync::wait_list::{self, WaitList, WaiterKey};
 
 /// asyncio's `BrokenBarrierError`: the barrier was [`abort`](Barrier::abort)ed, or
 /// [`reset`](Barrier::reset) while this task waited.
@@ -183,7 +183,7 @@ enum Phase {
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
     phase: Phase,
-    key: Option<usize>,
+    key: Option<WaiterKey>,
 }
 
 impl Future for BarrierWait<'_> {

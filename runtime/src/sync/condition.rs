@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::sync::wait_list::{self, WaitList};
+use crate::sync::wait_list::{self, WaitList, WaiterKey};
 
 use crate::sync::locks::{Acquire, Lock};
 
@@ -176,7 +176,7 @@ enum WaitState<'a> {
     /// Holding the lock; the first poll releases it.
     Start,
     /// Queued for a notification under this key.
-    Waiting(usize),
+    Waiting(WaiterKey),
     /// Notified; re-acquiring the lock.
     Reacquire(Acquire<'a>),
     Done,

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::sync::wait_list::{self, WaitList};
+use crate::sync::wait_list::{self, WaitList, WaiterKey};
 
 /// asyncio's `Event`: a flag that tasks wait on until another task [`set`](Event::set)s it.
 ///
@@ -98,7 +98,7 @@ impl fmt::Debug for Event {
 #[must_use = "futures do nothing unless awaited"]
 pub struct EventWait<'a> {
     event: &'a Event,
-    key: Option<usize>,
+    key: Option<WaiterKey>,
 }
 
 impl Future for EventWait<'_> {

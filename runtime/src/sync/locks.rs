@@ -33,7 +33,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::sync::wait_list::WaitList;
+use crate::sync::wait_list::{WaitList, WaiterKey};
 
 /// asyncio's `Lock`: a mutual-exclusion lock for tasks, first in, first out.
 ///
@@ -154,7 +154,7 @@ impl fmt::Debug for Lock {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Acquire<'a> {
     lock: &'a Lock,
-    key: Option<usize>,
+    key: Option<WaiterKey>,
 }
 
 impl<'a> Future for Acquire<'a> {

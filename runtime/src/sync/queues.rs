@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::sync::event::Event;
-use crate::sync::wait_list::{self, WaitList};
+use crate::sync::wait_list::{self, WaitList, WaiterKey};
 
 /// asyncio's `QueueFull`: `put_nowait` on a full queue. Holds the item that was not put.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -195,7 +195,7 @@ impl<T> StoreLen for MinHeap<T> {
 }
 
 /// The queue itself, over any [`Store`]: asyncio's `Queue` class body.
-struct Core<S> {
+struct QueueState<S> {
     items: RefCell<S>,
     maxsize: usize,
     getters: RefCell<WaitList>,
@@ -205,11 +205,11 @@ struct Core<S> {
     shutdown: Cell<bool>,
 }
 
-impl<S> Core<S> {
+impl<S> QueueState<S> {
     fn new(items: S, maxsize: usize) -> Self {
         let finished = Event::new();
         finished.set();
-        Core {
+        QueueState {
             items: RefCell::new(items),
             maxsize,
             getters: RefCell::new(WaitList::new()),
@@ -311,9 +311,9 @@ impl<S> Core<S> {
 
 /// The future of a queue's `put`.
 struct Put<'a, T, S: StoreLen> {
-    core: &'a Core<S>,
+    core: &'a QueueState<S>,
     item: Option<T>,
-    key: Option<usize>,
+    key: Option<WaiterKey>,
 }
 
 impl<T, S: StoreLen> Unpin for Put<'_, T, S> {}
@@ -360,8 +360,8 @@ impl<T, S: StoreLen> Drop for Put<'_, T, S> {
 
 /// The future of a queue's `get`.
 struct Get<'a, T, S: StoreLen> {
-    core: &'a Core<S>,
-    key: Option<usize>,
+    core: &'a QueueState<S>,
+    key: Option<WaiterKey>,
     _item: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -551,7 +551,7 @@ macro_rules! queue_debug {
 /// });
 /// ```
 pub struct Queue<T> {
-    core: Core<VecDeque<T>>,
+    core: QueueState<VecDeque<T>>,
 }
 
 impl<T> Queue<T> {
@@ -559,7 +559,7 @@ impl<T> Queue<T> {
     /// as asyncio's `maxsize <= 0`.
     pub fn new(maxsize: usize) -> Self {
         Queue {
-            core: Core::new(VecDeque::new(), maxsize),
+            core: QueueState::new(VecDeque::new(), maxsize),
         }
     }
 
@@ -572,7 +572,7 @@ impl<T> fmt::Debug for Queue<T> {
 
 /// asyncio's `LifoQueue`: last in, first out.
 pub struct LifoQueue<T> {
-    core: Core<Stack<T>>,
+    core: QueueState<Stack<T>>,
 }
 
 impl<T> LifoQueue<T> {
@@ -580,7 +580,7 @@ impl<T> LifoQueue<T> {
     /// unbounded.
     pub fn new(maxsize: usize) -> Self {
         LifoQueue {
-            core: Core::new(Stack(Vec::new()), maxsize),
+            core: QueueState::new(Stack(Vec::new()), maxsize),
         }
     }
 
@@ -594,7 +594,7 @@ impl<T> fmt::Debug for LifoQueue<T> {
 /// asyncio's `PriorityQueue`: the smallest item comes out first, as `heapq` orders it (equal
 /// items in no promised order; use `(priority, sequence, item)` tuples for a stable order).
 pub struct PriorityQueue<T: Ord> {
-    core: Core<MinHeap<T>>,
+    core: QueueState<MinHeap<T>>,
 }
 
 impl<T: Ord> PriorityQueue<T> {
@@ -602,7 +602,7 @@ impl<T: Ord> PriorityQueue<T> {
     /// means unbounded.
     pub fn new(maxsize: usize) -> Self {
         PriorityQueue {
-            core: Core::new(MinHeap(BinaryHeap::new()), maxsize),
+            core: QueueState::new(MinHeap(BinaryHeap::new()), maxsize),
         }
     }
 

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::sync::wait_list::WaitList;
+use crate::sync::wait_list::{WaitList, WaiterKey};
 
 /// asyncio's `Semaphore`: a counter of permits; [`acquire`](Semaphore::acquire) takes one,
 /// waiting while there is none, and [`release`](Semaphore::release) returns one.
@@ -139,7 +139,7 @@ impl fmt::Debug for Semaphore {
 #[must_use = "futures do nothing unless awaited"]
 pub struct SemaphoreAcquire<'a> {
     sem: &'a Semaphore,
-    key: Option<usize>,
+    key: Option<WaiterKey>,
 }
 
 impl<'a> Future for SemaphoreAcquire<'a> {

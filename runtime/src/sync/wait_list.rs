@@ -18,25 +18,22 @@
 
 use std::task::Waker;
 
-use slab::Slab;
+use crate::util::slab_list::{ListEnds, SlabList};
 
-/// "No entry": the end of the list.
-const NIL: usize = usize::MAX;
+/// Names one entry of a [`WaitList`]; only the future that pushed it holds it.
+pub(crate) type WaiterKey = u32;
 
-struct Node {
+struct Waiter {
     /// The waker of the future's latest poll; taken when the entry is notified.
     waker: Option<Waker>,
-    prev: usize,
-    next: usize,
     /// Unlinked and woken; stays in the slab until its future removes it.
     notified: bool,
 }
 
 /// A FIFO of waiters. See the module docs for the invariants.
 pub(crate) struct WaitList {
-    nodes: Slab<Node>,
-    head: usize,
-    tail: usize,
+    nodes: SlabList<Waiter>,
+    waiting: ListEnds,
     /// Entries notified but not yet removed by their future.
     notified: usize,
 }
@@ -44,9 +41,8 @@ pub(crate) struct WaitList {
 impl WaitList {
     pub(crate) const fn new() -> Self {
         WaitList {
-            nodes: Slab::new(),
-            head: NIL,
-            tail: NIL,
+            nodes: SlabList::new(),
+            waiting: ListEnds::EMPTY,
             notified: 0,
         }
     }
@@ -67,24 +63,17 @@ impl WaitList {
     }
 
     /// Appends a waiting entry; returns its key.
-    pub(crate) fn push_back(&mut self, waker: &Waker) -> usize {
-        let key = self.nodes.insert(Node {
+    pub(crate) fn push_back(&mut self, waker: &Waker) -> WaiterKey {
+        let key = self.nodes.insert(Waiter {
             waker: Some(waker.clone()),
-            prev: self.tail,
-            next: NIL,
             notified: false,
         });
-        if self.tail == NIL {
-            self.head = key;
-        } else {
-            self.nodes[self.tail].next = key;
-        }
-        self.tail = key;
+        self.nodes.push_back(&mut self.waiting, key);
         key
     }
 
     /// Whether `key` has been notified; if not, records `waker` as the one to wake.
-    pub(crate) fn poll_notified(&mut self, key: usize, waker: &Waker) -> bool {
+    pub(crate) fn poll_notified(&mut self, key: WaiterKey, waker: &Waker) -> bool {
         let node = &mut self.nodes[key];
         if node.notified {
             return true;
@@ -97,45 +86,26 @@ impl WaitList {
     }
 
     /// Removes `key`'s entry; returns whether it had been notified.
-    pub(crate) fn remove(&mut self, key: usize) -> bool {
-        let node = self.nodes.remove(key);
-        if node.notified {
+    pub(crate) fn remove(&mut self, key: WaiterKey) -> bool {
+        let notified = self.nodes[key].notified;
+        if notified {
             self.notified -= 1;
-            return true;
-        }
-        if node.prev == NIL {
-            self.head = node.next;
         } else {
-            self.nodes[node.prev].next = node.next;
+            self.nodes.unlink(&mut self.waiting, key);
         }
-        if node.next == NIL {
-            self.tail = node.prev;
-        } else {
-            self.nodes[node.next].prev = node.prev;
-        }
-        false
+        self.nodes.remove(key);
+        notified
     }
 
     /// Notifies the first waiting entry (unlinks it); returns its waker for the caller to wake
     /// once its borrow ends, or `None` when nothing waits.
     pub(crate) fn notify_one(&mut self) -> Option<Waker> {
-        if self.head == NIL {
-            return None;
-        }
-        let key = self.head;
+        let key = self.nodes.pop_front(&mut self.waiting)?;
         let node = &mut self.nodes[key];
         node.notified = true;
-        let next = node.next;
-        let waker = node.waker.take();
-        self.head = next;
-        if next == NIL {
-            self.tail = NIL;
-        } else {
-            self.nodes[next].prev = NIL;
-        }
         self.notified += 1;
         // A node is given a waker when pushed and keeps one until it is notified.
-        waker
+        node.waker.take()
     }
 }
 

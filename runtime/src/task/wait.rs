@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::task::handle::Task;
-use crate::time::sleep::Sleep;
-use crate::time::wait_for::IntoTimeout;
+use crate::time::deadline::Deadline;
+use crate::time::delay::IntoTimeout;
 
 /// When [`wait`] returns, as asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION` and
 /// `ALL_COMPLETED`.
@@ -93,15 +93,6 @@ pub struct WaitTasks<T> {
     deadline: Deadline,
 }
 
-/// The timeout of a [`WaitTasks`].
-#[derive(Debug)]
-enum Deadline {
-    Never,
-    /// Not polled yet: the timeout in nanoseconds.
-    Unarmed(u64),
-    Armed(Sleep),
-}
-
 impl<T> WaitTasks<T> {
     /// Returns after at most `timeout` (seconds, a `Duration`, or an `Option` of one; `None`
     /// waits as long as it takes), as `asyncio.wait(..., timeout=)`: the tasks that have not
@@ -113,10 +104,7 @@ impl<T> WaitTasks<T> {
     ///
     /// At once, for a NaN, infinite or overflowing timeout (the message names the value).
     pub fn timeout(mut self, timeout: impl IntoTimeout) -> Self {
-        self.deadline = match timeout.into_timeout_nanos() {
-            Some(ns) => Deadline::Unarmed(ns),
-            None => Deadline::Never,
-        };
+        self.deadline = Deadline::after(timeout.into_timeout_nanos());
         self
     }
 
@@ -170,22 +158,10 @@ impl<T> Future for WaitTasks<T> {
         if this.poll_condition(cx) {
             return Poll::Ready(this.split());
         }
-        if let Deadline::Unarmed(ns) = this.deadline {
-            if ns > 0 {
-                this.deadline = Deadline::Armed(Sleep::from_nanos(ns));
-            }
-        }
-        match &mut this.deadline {
-            Deadline::Never => return Poll::Pending,
-            Deadline::Armed(timer) => {
-                if Pin::new(timer).poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-            }
-            Deadline::Unarmed(_) => {}
+        if !this.deadline.poll_passed(cx) {
+            return Poll::Pending;
         }
         // Timed out: whatever is unfinished is pending, and stays running.
-        this.deadline = Deadline::Never;
         Poll::Ready(this.split())
     }
 }

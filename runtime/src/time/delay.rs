@@ -96,6 +96,36 @@ macro_rules! unsigned_seconds {
 signed_seconds!(i8 i16 i32 i64 isize);
 unsigned_seconds!(u8 u16 u32 u64 usize);
 
+/// A timeout as `wait_for!` takes it: anything [`IntoDelay`] (seconds as an integer or a float,
+/// a `Duration`), or an `Option` of one, where `None` means no timeout. (The macro turns a
+/// literal `None` into "no timeout" itself, since a bare `None` has no type to infer.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a timeout",
+    label = "expected seconds (`1`, `0.5`), a `Duration`, or `None`",
+    note = "`wait_for!(future, timeout)` takes the timeout as seconds (an integer or a float), \
+            a `std::time::Duration`, an `Option` of either, or `None` for no timeout"
+)]
+pub trait IntoTimeout {
+    /// The timeout in nanoseconds (negative clamped to zero), or `None` for no timeout.
+    ///
+    /// # Panics
+    ///
+    /// As [`IntoDelay::into_delay_nanos`]: if the value is NaN, infinite or too large.
+    fn into_timeout_nanos(self) -> Option<u64>;
+}
+
+impl<T: IntoDelay> IntoTimeout for T {
+    fn into_timeout_nanos(self) -> Option<u64> {
+        Some(self.into_delay_nanos())
+    }
+}
+
+impl<T: IntoDelay> IntoTimeout for Option<T> {
+    fn into_timeout_nanos(self) -> Option<u64> {
+        self.map(IntoDelay::into_delay_nanos)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! `clock`, `delay`, `wheel` and `timeout_error` are leaves: they know nothing of the loop.
 
 pub(crate) mod clock;
+pub(crate) mod deadline;
 pub(crate) mod delay;
 pub(crate) mod sleep;
 pub(crate) mod timeout_error;

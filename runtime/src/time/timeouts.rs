@@ -16,9 +16,9 @@ use std::task::{Context, Poll, Waker};
 use crate::rt::context;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::delay::IntoDelay;
+use crate::time::delay::IntoTimeout;
 use crate::time::sleep::Sleep;
 use crate::time::timeout_error::TimeoutError;
-use crate::time::wait_for::IntoTimeout;
 
 /// A timeout scope that expires `delay` from now (seconds, a `Duration`, or an `Option` of
 /// one, where `None` means no deadline), as `asyncio.timeout(delay)`: the deadline is

@@ -11,39 +11,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::rt::context;
-use crate::time::delay::IntoDelay;
-use crate::time::sleep::Sleep;
+use crate::time::deadline::Deadline;
 use crate::time::timeout_error::TimeoutError;
-
-/// A timeout as `wait_for!` takes it: anything [`IntoDelay`] (seconds as an integer or a float,
-/// a `Duration`), or an `Option` of one, where `None` means no timeout. (The macro turns a
-/// literal `None` into "no timeout" itself, since a bare `None` has no type to infer.)
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a timeout",
-    label = "expected seconds (`1`, `0.5`), a `Duration`, or `None`",
-    note = "`wait_for!(future, timeout)` takes the timeout as seconds (an integer or a float), \
-            a `std::time::Duration`, an `Option` of either, or `None` for no timeout"
-)]
-pub trait IntoTimeout {
-    /// The timeout in nanoseconds (negative clamped to zero), or `None` for no timeout.
-    ///
-    /// # Panics
-    ///
-    /// As [`IntoDelay::into_delay_nanos`]: if the value is NaN, infinite or too large.
-    fn into_timeout_nanos(self) -> Option<u64>;
-}
-
-impl<T: IntoDelay> IntoTimeout for T {
-    fn into_timeout_nanos(self) -> Option<u64> {
-        Some(self.into_delay_nanos())
-    }
-}
-
-impl<T: IntoDelay> IntoTimeout for Option<T> {
-    fn into_timeout_nanos(self) -> Option<u64> {
-        self.map(IntoDelay::into_delay_nanos)
-    }
-}
 
 pin_project_lite::pin_project! {
     /// The future of `wait_for!(future, timeout)`: waits for `future` for at most `timeout`,
@@ -90,18 +59,15 @@ pin_project_lite::pin_project! {
         #[pin]
         future: Option<F>,
         deadline: Deadline,
+        phase: Phase,
     }
 }
 
-/// Where a [`WaitFor`] stands with its deadline.
-#[derive(Debug)]
-enum Deadline {
-    /// No timeout: wait as long as the future takes.
-    Never,
-    /// Not polled yet: the timeout in nanoseconds.
-    Unarmed(u64),
-    /// The deadline's timer, armed at the first poll.
-    Armed(Sleep),
+/// Where a [`WaitFor`] stands, apart from its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the future or the deadline.
+    Waiting,
     /// Timed out; the future was dropped and its drop scheduled work on the loop, which runs
     /// before the next poll returns the error.
     Expiring,
@@ -116,10 +82,8 @@ enum Deadline {
 pub fn wait_for<I: IntoFuture>(future: I, timeout_ns: Option<u64>) -> WaitFor<I::IntoFuture> {
     WaitFor {
         future: Some(future.into_future()),
-        deadline: match timeout_ns {
-            Some(ns) => Deadline::Unarmed(ns),
-            None => Deadline::Never,
-        },
+        deadline: Deadline::after(timeout_ns),
+        phase: Phase::Waiting,
     }
 }
 
@@ -128,44 +92,32 @@ impl<F: Future> Future for WaitFor<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
+        match *this.phase {
+            Phase::Waiting => {}
+            Phase::Expiring => {
+                *this.phase = Phase::Done;
+                return Poll::Ready(Err(TimeoutError));
+            }
+            Phase::Done => panic!("corio: a wait_for! future was polled again after it returned"),
+        }
         if let Some(future) = this.future.as_mut().as_pin_mut() {
             if let Poll::Ready(output) = future.poll(cx) {
                 this.future.set(None);
-                *this.deadline = Deadline::Done;
+                *this.phase = Phase::Done;
                 return Poll::Ready(Ok(output));
             }
         }
-        match this.deadline {
-            Deadline::Never => return Poll::Pending,
-            Deadline::Unarmed(0) => {}
-            Deadline::Unarmed(timeout_ns) => {
-                let mut timer = Sleep::from_nanos(*timeout_ns);
-                if Pin::new(&mut timer).poll(cx).is_pending() {
-                    *this.deadline = Deadline::Armed(timer);
-                    return Poll::Pending;
-                }
-            }
-            Deadline::Armed(timer) => {
-                if Pin::new(timer).poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-            }
-            Deadline::Expiring => {
-                *this.deadline = Deadline::Done;
-                return Poll::Ready(Err(TimeoutError));
-            }
-            Deadline::Done => {
-                panic!("corio: a wait_for! future was polled again after it returned")
-            }
+        if !this.deadline.poll_passed(cx) {
+            return Poll::Pending;
         }
         // Timed out. Drop the future now, and see whether that scheduled anything on the loop.
-        *this.deadline = Deadline::Done;
+        *this.phase = Phase::Done;
         let queued = || context::try_with_current(|core| core.queued_steps());
         let queued_before = queued();
         this.future.set(None);
         if queued() > queued_before {
             // Our wake goes behind what the drop scheduled, so that runs first.
-            *this.deadline = Deadline::Expiring;
+            *this.phase = Phase::Expiring;
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }

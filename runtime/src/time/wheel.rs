@@ -27,13 +27,13 @@
 //!   global (deadline, seq) order without sorting the batch.
 //! * Arming order: each insert takes the next `seq`; `seq` is also the key's generation, so a key
 //!   whose timer fired or was removed never matches the node that later reuses its slab entry.
-//! * Memory: nodes live in a [`Slab`], linked by index into one doubly linked list per slot, so
+//! * Memory: timers live in one [`SlabList`], linked by index into one list per slot, so
 //!   removal unlinks and frees the entry (dropping the waker) in O(1); the next insert reuses it.
 
 use std::mem;
 use std::task::Waker;
 
-use slab::Slab;
+use crate::util::slab_list::{ListEnds, NIL, SlabList};
 
 /// Slots per level, as a bit count.
 const SLOT_BITS: u32 = 6;
@@ -45,8 +45,6 @@ const LEVEL0_SHIFT: u32 = 20;
 const WHEEL_BITS: u32 = LEVEL0_SHIFT + SLOT_BITS * LEVELS as u32;
 /// Index of the overflow list in `Wheel::lists`, after the `LEVELS * SLOTS` slot lists.
 const OVERFLOW: usize = LEVELS * SLOTS;
-/// The null link.
-const NIL: u32 = u32::MAX;
 
 /// Identifies one armed timer; a key whose timer fired or was removed is stale, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,32 +54,19 @@ pub(crate) struct TimerKey {
 }
 
 /// One armed timer, linked into the list of the slot it is placed in.
-struct Node {
+struct Timer {
     deadline_ns: u64,
     /// Arming sequence number: orders equal deadlines and tells stale keys apart.
     seq: u64,
     waker: Waker,
-    prev: u32,
-    next: u32,
-    /// `level * SLOTS + slot`, or `OVERFLOW`.
+    /// `level * SLOTS + slot`, or `OVERFLOW`: the list it is linked into.
     list: u16,
 }
 
-#[derive(Clone, Copy)]
-struct List {
-    head: u32,
-    tail: u32,
-}
-
-const EMPTY: List = List {
-    head: NIL,
-    tail: NIL,
-};
-
 /// The armed timers of one event loop.
 pub(crate) struct Wheel {
-    nodes: Slab<Node>,
-    lists: [List; OVERFLOW + 1],
+    nodes: SlabList<Timer>,
+    lists: [ListEnds; OVERFLOW + 1],
     occupied: [u64; LEVELS],
     /// Bit `s` set iff level-0 slot `s` is non-empty and its list is in (deadline, seq) order.
     sorted0: u64,
@@ -119,8 +104,8 @@ fn slot_start(elapsed_ns: u64, level: usize, slot: usize) -> u64 {
 impl Wheel {
     pub(crate) fn new() -> Self {
         Wheel {
-            nodes: Slab::new(),
-            lists: [EMPTY; OVERFLOW + 1],
+            nodes: SlabList::new(),
+            lists: [ListEnds::EMPTY; OVERFLOW + 1],
             occupied: [0; LEVELS],
             sorted0: 0,
             elapsed_ns: 0,
@@ -134,17 +119,10 @@ impl Wheel {
     pub(crate) fn insert(&mut self, deadline_ns: u64, waker: Waker) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = self.nodes.vacant_entry();
-        let index = match u32::try_from(entry.key()) {
-            Ok(index) if index != NIL => index,
-            _ => panic!("more than 2^32 - 1 timers armed at once"),
-        };
-        entry.insert(Node {
+        let index = self.nodes.insert(Timer {
             deadline_ns,
             seq,
             waker,
-            prev: NIL,
-            next: NIL,
             list: 0,
         });
         self.place(index);
@@ -157,7 +135,7 @@ impl Wheel {
     /// If the timer is still armed, stores `waker` (cloning only when it would wake another task)
     /// and returns false; if it has fired or was removed, returns true.
     pub(crate) fn poll(&mut self, key: TimerKey, waker: &Waker) -> bool {
-        match self.nodes.get_mut(key.index as usize) {
+        match self.nodes.get_mut(key.index) {
             Some(node) if node.seq == key.seq => {
                 if !node.waker.will_wake(waker) {
                     node.waker = waker.clone();
@@ -173,13 +151,13 @@ impl Wheel {
     pub(crate) fn remove(&mut self, key: TimerKey) {
         if self
             .nodes
-            .get(key.index as usize)
+            .get(key.index)
             .is_none_or(|node| node.seq != key.seq)
         {
             return;
         }
         self.unlink(key.index);
-        let node = self.nodes.remove(key.index as usize);
+        let node = self.nodes.remove(key.index);
         if self.cached_next == Some(Some(node.deadline_ns)) {
             self.cached_next = None;
         }
@@ -195,7 +173,7 @@ impl Wheel {
         let next = self.earliest_list().map(|list| {
             if list < SLOTS {
                 self.sort_slot(list);
-                self.nodes[self.lists[list].head as usize].deadline_ns
+                self.nodes[self.lists[list].head].deadline_ns
             } else {
                 self.min_deadline_in(list)
             }
@@ -216,7 +194,7 @@ impl Wheel {
         match self.earliest_list()? {
             list if list < SLOTS => {
                 self.sort_slot(list);
-                Some(self.nodes[self.lists[list].head as usize].deadline_ns)
+                Some(self.nodes[self.lists[list].head].deadline_ns)
             }
             OVERFLOW => self.next_deadline(),
             list => {
@@ -239,11 +217,11 @@ impl Wheel {
                 self.sort_slot(list);
                 loop {
                     let head = self.lists[list].head;
-                    if head == NIL || self.nodes[head as usize].deadline_ns > now_ns {
+                    if head == NIL || self.nodes[head].deadline_ns > now_ns {
                         break;
                     }
                     self.unlink(head);
-                    let node = self.nodes.remove(head as usize);
+                    let node = self.nodes.remove(head);
                     self.cached_next = None;
                     fire(node.waker);
                 }
@@ -269,18 +247,11 @@ impl Wheel {
     }
 
     /// How many timers are armed (not fired, not removed).
-    #[allow(
-        dead_code,
-        reason = "part of the store's interface even where the loop needs only some"
-    )]
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }
 
-    #[allow(
-        dead_code,
-        reason = "part of the store's interface even where the loop needs only some"
-    )]
     pub(crate) fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -299,9 +270,8 @@ impl Wheel {
         let mut min_ns = u64::MAX;
         let mut index = self.lists[list].head;
         while index != NIL {
-            let node = &self.nodes[index as usize];
-            min_ns = min_ns.min(node.deadline_ns);
-            index = node.next;
+            min_ns = min_ns.min(self.nodes[index].deadline_ns);
+            index = self.nodes.next(index);
         }
         min_ns
     }
@@ -309,12 +279,13 @@ impl Wheel {
     /// Re-places every timer of `list` relative to the (just advanced) `elapsed_ns`.
     fn cascade(&mut self, list: usize) {
         let mut index = self.lists[list].head;
-        self.lists[list] = EMPTY;
+        self.lists[list] = ListEnds::EMPTY;
         if list < OVERFLOW {
             self.occupied[list / SLOTS] &= !(1 << (list % SLOTS));
         }
+        // Each node's links are stale until `place` relinks it; it never lands in `list`.
         while index != NIL {
-            let next = self.nodes[index as usize].next;
+            let next = self.nodes.next(index);
             self.place(index);
             index = next;
         }
@@ -323,17 +294,17 @@ impl Wheel {
     /// Links node `index` into the list its placement time belongs to, keeping a sorted level-0
     /// slot sorted.
     fn place(&mut self, index: u32) {
-        let node = &self.nodes[index as usize];
+        let node = &self.nodes[index];
         let order = (node.deadline_ns, node.seq);
         let list = list_for(self.elapsed_ns, node.deadline_ns.max(self.elapsed_ns));
-        let List { head, tail } = self.lists[list];
+        let ListEnds { head, tail } = self.lists[list];
         let mut prev = tail;
         if list < SLOTS && self.sorted0 & (1 << list) != 0 {
             if order < self.order_of(head) {
                 prev = NIL; // Common for past deadlines: they go first.
             } else {
                 while self.order_of(prev) > order {
-                    prev = self.nodes[prev as usize].prev;
+                    prev = self.nodes.prev(prev);
                 }
             }
         }
@@ -341,26 +312,14 @@ impl Wheel {
     }
 
     fn order_of(&self, index: u32) -> (u64, u64) {
-        let node = &self.nodes[index as usize];
+        let node = &self.nodes[index];
         (node.deadline_ns, node.seq)
     }
 
     /// Links node `index` into `list` right after `prev` (`NIL`: at the head).
     fn link(&mut self, index: u32, list: usize, prev: u32) {
-        let next = match prev {
-            NIL => self.lists[list].head,
-            prev => self.nodes[prev as usize].next,
-        };
-        let node = &mut self.nodes[index as usize];
-        (node.prev, node.next, node.list) = (prev, next, list as u16);
-        match prev {
-            NIL => self.lists[list].head = index,
-            prev => self.nodes[prev as usize].next = index,
-        }
-        match next {
-            NIL => self.lists[list].tail = index,
-            next => self.nodes[next as usize].prev = index,
-        }
+        self.nodes.link_after(&mut self.lists[list], prev, index);
+        self.nodes[index].list = list as u16;
         if list < OVERFLOW {
             self.occupied[list / SLOTS] |= 1 << (list % SLOTS);
         }
@@ -368,17 +327,9 @@ impl Wheel {
 
     /// Unlinks node `index` from its list, clearing the slot's bits if it empties.
     fn unlink(&mut self, index: u32) {
-        let node = &self.nodes[index as usize];
-        let (prev, next, list) = (node.prev, node.next, node.list as usize);
-        match prev {
-            NIL => self.lists[list].head = next,
-            prev => self.nodes[prev as usize].next = next,
-        }
-        match next {
-            NIL => self.lists[list].tail = prev,
-            next => self.nodes[next as usize].prev = prev,
-        }
-        if self.lists[list].head == NIL && list < OVERFLOW {
+        let list = self.nodes[index].list as usize;
+        self.nodes.unlink(&mut self.lists[list], index);
+        if self.lists[list].is_empty() && list < OVERFLOW {
             self.occupied[list / SLOTS] &= !(1 << (list % SLOTS));
             if list < SLOTS {
                 self.sorted0 &= !(1 << list);
@@ -392,22 +343,23 @@ impl Wheel {
             return;
         }
         self.sorted0 |= 1 << slot;
-        let List { head, tail } = self.lists[slot];
+        let ListEnds { head, tail } = self.lists[slot];
         if head == tail {
             return;
         }
         let mut buf = mem::take(&mut self.sort_buf);
         let mut index = head;
         while index != NIL {
-            let node = &self.nodes[index as usize];
+            let node = &self.nodes[index];
             buf.push((node.deadline_ns, node.seq, index));
-            index = node.next;
+            index = self.nodes.next(index);
         }
         buf.sort_unstable();
-        self.lists[slot] = EMPTY;
+        // Relinked in order; each node's old links are overwritten as it is linked.
+        self.lists[slot] = ListEnds::EMPTY;
         for &(_, _, index) in &buf {
             let tail = self.lists[slot].tail;
-            self.link(index, slot, tail);
+            self.nodes.link_after(&mut self.lists[slot], tail, index);
         }
         buf.clear();
         self.sort_buf = buf;
@@ -415,371 +367,4 @@ impl Wheel {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::cell::RefCell;
-    use std::sync::Arc;
-    use std::task::Wake;
-
-    use super::*;
-
-    const MS: u64 = 1_000_000;
-    const SEC: u64 = 1_000 * MS;
-    const DAY: u64 = 24 * 3600 * SEC;
-    const YEAR: u64 = 365 * DAY;
-
-    thread_local! {
-        static FIRED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// A waker that logs its id when woken.
-    struct Tag(u64);
-
-    impl Wake for Tag {
-        fn wake(self: Arc<Self>) {
-            FIRED.with(|fired| fired.borrow_mut().push(self.0));
-        }
-    }
-
-    fn tag(id: u64) -> Waker {
-        Waker::from(Arc::new(Tag(id)))
-    }
-
-    /// Arms one timer per deadline, with its position as id; returns (deadline, id) sorted.
-    fn arm(timers: &mut Wheel, deadlines: &[u64]) -> Vec<(u64, u64)> {
-        let first = timers.next_seq;
-        let mut armed: Vec<_> = (deadlines.iter().copied().zip(first..)).collect();
-        armed
-            .iter()
-            .for_each(|&(deadline_ns, id)| _ = timers.insert(deadline_ns, tag(id)));
-        armed.sort();
-        armed
-    }
-
-    /// Fires what is due at `now_ns`; returns the ids fired, in order.
-    fn fire(timers: &mut Wheel, now_ns: u64) -> Vec<u64> {
-        timers.fire_due(now_ns, Waker::wake);
-        FIRED.with(|fired| fired.take())
-    }
-
-    /// Fires everything as a virtual-time loop does; returns (deadline jumped to, id) in order.
-    fn drain(timers: &mut Wheel) -> Vec<(u64, u64)> {
-        let mut fired = Vec::new();
-        while let Some(deadline_ns) = timers.next_deadline() {
-            let ids = fire(timers, deadline_ns);
-            assert!(
-                !ids.is_empty(),
-                "nothing fired at next_deadline {deadline_ns}"
-            );
-            fired.extend(ids.into_iter().map(|id| (deadline_ns, id)));
-        }
-        fired
-    }
-
-    /// Fires everything as the loop does, jumping to each `next_wakeup`; returns (time of the
-    /// firing, id) in order. Some jumps (to a higher-level slot's start) fire nothing.
-    fn drain_by_wakeups(timers: &mut Wheel) -> Vec<(u64, u64)> {
-        let mut fired = Vec::new();
-        let mut empty_jumps = 0;
-        while let Some(wakeup_ns) = timers.next_wakeup() {
-            let ids = fire(timers, wakeup_ns);
-            if ids.is_empty() {
-                empty_jumps += 1;
-                assert!(empty_jumps <= LEVELS, "no progress at wakeup {wakeup_ns}");
-            } else {
-                empty_jumps = 0;
-            }
-            fired.extend(ids.into_iter().map(|id| (wakeup_ns, id)));
-        }
-        fired
-    }
-
-    #[test]
-    fn wakeups_fire_each_timer_at_its_exact_deadline() {
-        let deadlines: Vec<u64> = {
-            let mut rng = XorShift(7);
-            (0..20_000).map(|_| rng.below(1 << 40)).collect()
-        };
-        let (mut exact, mut by_wakeups) = (Wheel::new(), Wheel::new());
-        arm(&mut exact, &deadlines);
-        arm(&mut by_wakeups, &deadlines);
-        assert_eq!(drain_by_wakeups(&mut by_wakeups), drain(&mut exact));
-    }
-
-    fn level_of(timers: &Wheel, index: usize) -> usize {
-        timers.nodes[index].list as usize / SLOTS
-    }
-
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, bound: u64) -> u64 {
-            self.next() % bound.max(1)
-        }
-    }
-
-    /// Asserts the invariants of the module docs: links, bitmaps, placement, sorted slots.
-    fn check(timers: &Wheel) {
-        let mut seen = 0;
-        for list in 0..=OVERFLOW {
-            let List { head, tail } = timers.lists[list];
-            if list < OVERFLOW {
-                assert_eq!(
-                    timers.occupied[list / SLOTS] >> (list % SLOTS) & 1 == 1,
-                    head != NIL
-                );
-            }
-            let sorted = list < SLOTS && timers.sorted0 >> list & 1 == 1;
-            assert!(!sorted || head != NIL, "empty slot {list} marked sorted");
-            let (mut prev, mut index) = (NIL, head);
-            while index != NIL {
-                let node = &timers.nodes[index as usize];
-                assert_eq!((node.prev, node.list as usize), (prev, list));
-                let at_ns = node.deadline_ns.max(timers.elapsed_ns);
-                assert_eq!(list_for(timers.elapsed_ns, at_ns), list, "misplaced timer");
-                assert!(!sorted || prev == NIL || timers.order_of(prev) < timers.order_of(index));
-                (prev, index, seen) = (index, node.next, seen + 1);
-            }
-            assert_eq!(tail, prev);
-        }
-        assert_eq!(seen, timers.len());
-    }
-
-    #[test]
-    fn equal_deadlines_fire_in_arming_order_across_levels() {
-        let mut timers = Wheel::new();
-        let deadline_ns = 5 * SEC;
-        arm(&mut timers, &[deadline_ns, deadline_ns + 1]);
-        assert_eq!(level_of(&timers, 0), 2);
-        assert!(fire(&mut timers, 4_300 * MS).is_empty()); // cascades level 2 -> level 1
-        arm(&mut timers, &[deadline_ns]);
-        assert_eq!(level_of(&timers, 2), 1);
-        assert!(fire(&mut timers, 4_990 * MS).is_empty()); // cascades level 1 -> level 0
-        arm(&mut timers, &[deadline_ns, deadline_ns - 1]);
-        assert_eq!(level_of(&timers, 3), 0);
-        check(&timers);
-        assert_eq!(timers.next_deadline(), Some(deadline_ns - 1));
-        assert_eq!(fire(&mut timers, deadline_ns), [4, 0, 2, 3]);
-        assert_eq!(fire(&mut timers, deadline_ns + 1), [1]);
-    }
-
-    #[test]
-    fn one_fire_due_sorts_across_slots_and_levels() {
-        let mut timers = Wheel::new();
-        let deadlines = [3 * SEC, MS, 2 * SEC, MS, 500, 70 * MS, 3 * SEC, 0, 40 * DAY];
-        let mut expected = arm(&mut timers, &deadlines);
-        let (last_ns, last_id) = expected.pop().unwrap();
-        let ids: Vec<_> = expected.iter().map(|&(_, id)| id).collect();
-        assert_eq!(fire(&mut timers, 10 * SEC), ids);
-        assert_eq!(timers.next_deadline(), Some(last_ns));
-        assert_eq!(fire(&mut timers, last_ns), [last_id]);
-    }
-
-    #[test]
-    fn deadlines_are_exact_within_one_slot() {
-        let mut timers = Wheel::new();
-        arm(&mut timers, &[1_000_000_000, 1_000_300_000, 1_000_500_000]);
-        assert_eq!(timers.nodes[0].list, timers.nodes[1].list);
-        assert_eq!(timers.next_deadline(), Some(1_000_000_000));
-        assert!(fire(&mut timers, 999_999_999).is_empty());
-        assert_eq!(fire(&mut timers, 1_000_000_000), [0]);
-        assert_eq!(level_of(&timers, 1), 0);
-        assert_eq!(timers.next_deadline(), Some(1_000_300_000));
-        assert!(fire(&mut timers, 1_000_299_999).is_empty());
-        assert_eq!(fire(&mut timers, 1_000_300_000), [1]);
-        assert!(fire(&mut timers, 1_000_499_999).is_empty());
-        assert_eq!(fire(&mut timers, 1_000_500_000), [2]);
-        assert_eq!(timers.next_deadline(), None);
-    }
-
-    #[test]
-    fn removal_frees_memory_at_once() {
-        let mut timers = Wheel::new();
-        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-        let keys: Vec<_> = (0..100_000)
-            .map(|_| timers.insert(rng.below(3600 * SEC), Waker::noop().clone()))
-            .collect();
-        assert_eq!(timers.len(), 100_000);
-        let (front, back) = keys.split_at(50_000);
-        for &key in front.iter().rev().chain(back) {
-            timers.remove(key);
-        }
-        assert_eq!((timers.nodes.len(), timers.is_empty()), (0, true));
-        assert_eq!((timers.occupied, timers.sorted0), ([0; LEVELS], 0));
-        check(&timers);
-        assert_eq!(timers.next_deadline(), None);
-
-        let waker = Arc::new(Tag(7));
-        let key = timers.insert(SEC, Waker::from(waker.clone()));
-        timers.remove(key);
-        assert_eq!(Arc::strong_count(&waker), 1, "dropped at removal");
-        let capacity = timers.nodes.capacity();
-        let reused = timers.insert(2 * SEC, tag(8));
-        assert_eq!(
-            (reused.index, timers.nodes.capacity()),
-            (key.index, capacity)
-        );
-        assert!(
-            mem::size_of::<Node>() <= 48,
-            "one 48-byte slab entry per timer"
-        );
-    }
-
-    #[test]
-    fn past_deadlines_fire_at_next_fire_due() {
-        let mut timers = Wheel::new();
-        assert!(fire(&mut timers, 10 * SEC).is_empty());
-        arm(&mut timers, &[5 * SEC, 10 * SEC, 0, 10 * SEC + 1]);
-        check(&timers);
-        assert_eq!(timers.next_deadline(), Some(0));
-        assert_eq!(fire(&mut timers, 10 * SEC), [2, 0, 1]);
-        assert_eq!(timers.next_deadline(), Some(10 * SEC + 1));
-        arm(&mut timers, &[3]); // into the sorted, partly fired slot: still first
-        check(&timers);
-        assert_eq!(fire(&mut timers, 10 * SEC), [4]);
-        assert_eq!(fire(&mut timers, 10 * SEC + 1), [3]);
-    }
-
-    #[test]
-    fn far_deadlines_fire_exactly_and_in_order() {
-        let mut timers = Wheel::new();
-        let far = [
-            u64::MAX / 2,
-            3 * YEAR,
-            YEAR + 1,
-            u64::MAX,
-            400 * YEAR,
-            u64::MAX / 2,
-            2 * SEC,
-        ];
-        let expected = arm(&mut timers, &far);
-        check(&timers);
-        assert_eq!(drain(&mut timers), expected);
-
-        arm(&mut timers, &[u64::MAX / 2]);
-        assert!(fire(&mut timers, u64::MAX / 2 - 1).is_empty());
-        check(&timers);
-        assert_eq!(fire(&mut timers, u64::MAX / 2), [7]);
-    }
-
-    #[test]
-    fn poll_reports_fired_and_removed() {
-        let mut timers = Wheel::new();
-        let a = timers.insert(SEC, tag(0));
-        let b = timers.insert(SEC, tag(1));
-        assert!(
-            !timers.poll(a, &tag(9)),
-            "armed; the new waker replaces the old"
-        );
-        timers.remove(b);
-        assert!(timers.poll(b, Waker::noop()));
-        let c = timers.insert(2 * SEC, tag(2));
-        assert_eq!(c.index, b.index, "b's entry is reused");
-        assert!(timers.poll(b, Waker::noop()));
-        timers.remove(b); // stale: must not disarm c
-        assert_eq!(timers.len(), 2);
-        assert_eq!(fire(&mut timers, SEC), [9]);
-        assert!(timers.poll(a, Waker::noop()));
-        timers.remove(a);
-        assert!(!timers.poll(c, &tag(2)));
-        assert_eq!(fire(&mut timers, 2 * SEC), [2]);
-        assert!(timers.poll(c, Waker::noop()));
-    }
-
-    /// Removes from the model, in firing order, the ids due at `now_ns`.
-    fn take_due(model: &mut Vec<(u64, u64)>, now_ns: u64) -> Vec<u64> {
-        let mut due: Vec<_> = model
-            .iter()
-            .copied()
-            .filter(|&(d, _)| d <= now_ns)
-            .collect();
-        due.sort();
-        model.retain(|&(d, _)| d > now_ns);
-        due.into_iter().map(|(_, id)| id).collect()
-    }
-
-    /// Mixed operations against a naive model: a list of (deadline, id) fired in sorted order.
-    fn against_model(seed: u64, spread_ns: u64, steps: usize) {
-        let (mut rng, mut timers) = (XorShift(seed), Wheel::new());
-        let (mut model, mut keys, mut now_ns) = (Vec::<(u64, u64)>::new(), Vec::new(), 0u64);
-        for step in 0..steps {
-            match rng.below(10) {
-                0..=3 => {
-                    let deadline_ns = match rng.below(8) {
-                        0 => rng.below(now_ns.saturating_add(1)),
-                        1 if !model.is_empty() => model[rng.below(model.len() as u64) as usize].0,
-                        2 => now_ns.saturating_add(rng.next() >> rng.below(64)),
-                        _ => now_ns.saturating_add(rng.below(spread_ns)),
-                    };
-                    let id = keys.len() as u64;
-                    keys.push(timers.insert(deadline_ns, tag(id)));
-                    model.push((deadline_ns, id));
-                }
-                4 | 5 if !keys.is_empty() => {
-                    let id = rng.below(keys.len() as u64);
-                    timers.remove(keys[id as usize]);
-                    model.retain(|&(_, armed)| armed != id);
-                }
-                6 => {
-                    let earliest = model.iter().map(|&(d, _)| d).min();
-                    let wakeup = timers.next_wakeup();
-                    assert_eq!(wakeup.is_some(), earliest.is_some());
-                    assert!(wakeup <= earliest, "wakeup {wakeup:?} after {earliest:?}");
-                    assert_eq!(timers.next_deadline(), earliest);
-                }
-                7 => {
-                    // A `now` behind an earlier one fires exactly what is due by it.
-                    let then_ns = rng.below(now_ns.saturating_add(1));
-                    assert_eq!(fire(&mut timers, then_ns), take_due(&mut model, then_ns));
-                }
-                _ => {
-                    now_ns = match rng.below(3) {
-                        0 => timers.next_deadline().unwrap_or(now_ns).max(now_ns),
-                        1 if rng.below(2) == 0 => {
-                            timers.next_wakeup().unwrap_or(now_ns).max(now_ns)
-                        }
-                        1 => now_ns.saturating_add(rng.below(spread_ns / 8)),
-                        _ => now_ns.saturating_add(rng.below(2 * MS)),
-                    };
-                    let due = take_due(&mut model, now_ns);
-                    assert_eq!(fire(&mut timers, now_ns), due, "step {step}, now {now_ns}");
-                }
-            }
-            assert_eq!(timers.len(), model.len());
-            if !keys.is_empty() {
-                let id = rng.below(keys.len() as u64);
-                let armed = model.iter().any(|&(_, armed)| armed == id);
-                assert_eq!(timers.poll(keys[id as usize], &tag(id)), !armed);
-            }
-            if step % 16 == 0 {
-                check(&timers);
-            }
-        }
-        model.sort();
-        assert_eq!(
-            drain(&mut timers),
-            model,
-            "each fired at exactly its deadline, in order"
-        );
-    }
-
-    #[test]
-    fn matches_model_with_dense_deadlines() {
-        for (seed, spread_ns) in [(1, 5 * MS), (2, 200 * MS)] {
-            against_model(seed, spread_ns, 20_000);
-        }
-    }
-
-    #[test]
-    fn matches_model_with_huge_spread() {
-        for (seed, spread_ns) in [(3, 10 * SEC), (4, 1 << 58)] {
-            against_model(seed, spread_ns, 20_000);
-        }
-    }
-}
+mod tests;

@@ -1,0 +1,3 @@
+//! Data structures under the loop and the primitives, with no knowledge of either.
+
+pub(crate) mod slab_list;
