@@ -3,7 +3,12 @@
 //!
 //! Use it through the `corio` facade, whose crate docs hold the asyncio -> corio map.
 
-#![warn(missing_docs)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    clippy::undocumented_unsafe_blocks
+)]
 
 mod coroutine;
 mod join;
@@ -31,10 +36,10 @@ pub use sync::barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use sync::condition::{Condition, ConditionGuard, ConditionWait};
 pub use sync::event::{Event, EventWait};
 pub use sync::locks::{Acquire, Lock, LockGuard};
-pub use sync::queues::{
-    GetNowaitError, LifoQueue, PriorityQueue, PutNowaitError, Queue, QueueEmpty, QueueFull,
-    QueueShutDown,
+pub use sync::queue_errors::{
+    GetNowaitError, PutNowaitError, QueueEmpty, QueueFull, QueueShutDown,
 };
+pub use sync::queues::{LifoQueue, PriorityQueue, Queue};
 pub use sync::semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};
 pub use task::error::TaskError;
 pub use task::group::{MEMBER_PANICKED, TaskGroup, TaskGroupError};

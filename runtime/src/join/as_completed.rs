@@ -5,6 +5,7 @@
 //! forms give each child its own waker and re-poll only the woken ones, so the total work is
 //! linear in the number of children, whatever order they finish in.
 
+use std::fmt;
 use std::future::{Future, IntoFuture, poll_fn};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -174,4 +175,23 @@ where
     I::Item: IntoFuture,
 {
     AsCompletedTimeout::new(children, timeout)
+}
+
+impl<F: Future> fmt::Debug for AsCompleted<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompleted")
+            .field("children", &self.group.len())
+            .field("remaining", &self.group.remaining())
+            .finish()
+    }
+}
+
+impl<F: Future> fmt::Debug for AsCompletedTimeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompletedTimeout")
+            .field("inner", &self.inner)
+            .field("deadline", &self.deadline)
+            .field("ended", &self.ended)
+            .finish()
+    }
 }

@@ -7,6 +7,7 @@
 //! than a waker allocation per child). The spread form `gather!(..iter)` has any number of
 //! children, so it gives each child its own waker and re-polls only the woken ones.
 
+use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -141,4 +142,25 @@ where
     <I::Item as IntoFuture>::Output: TryOutput,
 {
     TryGatherAll::new(children)
+}
+
+impl<F: Future> fmt::Debug for GatherAll<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GatherAll")
+            .field("children", &self.group.len())
+            .field("remaining", &self.group.remaining())
+            .finish()
+    }
+}
+
+impl<F: Future> fmt::Debug for TryGatherAll<F>
+where
+    F::Output: TryOutput,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryGatherAll")
+            .field("children", &self.group.len())
+            .field("remaining", &self.group.remaining())
+            .finish()
+    }
 }

@@ -13,7 +13,7 @@ pin_project! {
     /// hands it out.
     // pin-project-lite takes no attributes on variant fields, so they cannot carry docs:
     // `future` is the child's future, `output` its output.
-    #[allow(missing_docs)]
+    #[expect(missing_docs, reason = "pin-project-lite takes no docs on variant fields")]
     #[project = MaybeDoneProj]
     #[project_replace = MaybeDoneReplace]
     pub enum MaybeDone<F: Future> {

@@ -27,22 +27,24 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::rt::context;
 use crate::rt::core::LoopCore;
+use crate::rt::remote::RunRemote;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::wheel::TimerKey;
 
 /// What a loop callback is to the loop: something to run once, or to cancel.
-trait RunOnce {
+pub(crate) trait RunOnce {
     fn run(&self);
     fn cancel(&self);
     fn state(&self) -> CallbackState;
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum CallbackState {
+pub(crate) enum CallbackState {
     Pending,
     Ran,
     Cancelled,
@@ -76,13 +78,17 @@ impl<F: FnOnce()> RunOnce for CallbackCell<F> {
     }
 }
 
-/// A callback as the loop's queues hold it (the handle shares it).
+/// A callback as the loop's queues hold it (the handle shares it): one of the loop's thread,
+/// or one another thread sent.
 #[derive(Clone)]
-pub(crate) struct Callback(Rc<dyn RunOnce>);
+pub(crate) enum Callback {
+    Local(Rc<dyn RunOnce>),
+    Remote(Arc<dyn RunRemote>),
+}
 
 impl Callback {
     pub(crate) fn new(f: impl FnOnce() + 'static) -> Self {
-        Callback(Rc::new(CallbackCell {
+        Callback::Local(Rc::new(CallbackCell {
             f: Cell::new(Some(f)),
             state: Cell::new(CallbackState::Pending),
         }))
@@ -90,12 +96,26 @@ impl Callback {
 
     /// Runs the callback unless it was cancelled or has run.
     pub(crate) fn run(&self) {
-        self.0.run();
+        match self {
+            Callback::Local(callback) => callback.run(),
+            Callback::Remote(callback) => callback.run(),
+        }
     }
 
     /// Whether `other` is this very callback.
     pub(crate) fn same(&self, other: &Callback) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        match (self, other) {
+            (Callback::Local(a), Callback::Local(b)) => Rc::ptr_eq(a, b),
+            (Callback::Remote(a), Callback::Remote(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    fn local(&self) -> &dyn RunOnce {
+        match self {
+            Callback::Local(callback) => &**callback,
+            Callback::Remote(_) => unreachable!("handles hold local callbacks only"),
+        }
     }
 }
 
@@ -163,19 +183,19 @@ impl Handle {
     /// Cancels the callback, as `Handle.cancel()`: if it has not run, it never will, and it is
     /// dropped now. Does nothing if it has run or was cancelled.
     pub fn cancel(&self) {
-        self.callback.0.cancel();
+        self.callback.local().cancel();
     }
 
     /// Whether [`cancel`](Handle::cancel) stopped the callback (asyncio's `cancelled()`).
     pub fn cancelled(&self) -> bool {
-        self.callback.0.state() == CallbackState::Cancelled
+        self.callback.local().state() == CallbackState::Cancelled
     }
 }
 
 impl fmt::Debug for Handle {
     /// `<Handle pending>`, `<Handle ran>` or `<Handle cancelled>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.callback.0.state() {
+        let state = match self.callback.local().state() {
             CallbackState::Pending => "pending",
             CallbackState::Ran => "ran",
             CallbackState::Cancelled => "cancelled",
@@ -200,7 +220,7 @@ impl TimerHandle {
     /// Cancels the callback, as `TimerHandle.cancel()`: it never runs, it is dropped now, and
     /// its timer is disarmed. Does nothing if it has run or was cancelled.
     pub fn cancel(&self) {
-        self.callback.0.cancel();
+        self.callback.local().cancel();
         context::try_with_current(|core| {
             if core.id() == self.loop_id {
                 core.cancel_call_at(self.slot, self.key, &self.callback);
@@ -210,7 +230,7 @@ impl TimerHandle {
 
     /// Whether [`cancel`](TimerHandle::cancel) stopped the callback.
     pub fn cancelled(&self) -> bool {
-        self.callback.0.state() == CallbackState::Cancelled
+        self.callback.local().state() == CallbackState::Cancelled
     }
 
     /// The loop time the callback is due at, in seconds, as `TimerHandle.when()`.
@@ -222,7 +242,7 @@ impl TimerHandle {
 impl fmt::Debug for TimerHandle {
     /// `<TimerHandle when=1.5 pending>` (or `ran`, `cancelled`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.callback.0.state() {
+        let state = match self.callback.local().state() {
             CallbackState::Pending => "pending",
             CallbackState::Ran => "ran",
             CallbackState::Cancelled => "cancelled",

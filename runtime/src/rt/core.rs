@@ -264,7 +264,7 @@ impl LoopCore {
             match item {
                 Remote::Step(runnable) => self.push_ready(runnable),
                 Remote::Cancel { key, id } => self.wake_registered(key, id),
-                Remote::Call(call) => self.call_soon(Callback::new(call)),
+                Remote::Call(call) => self.call_soon(Callback::Remote(call)),
             }
         }
         self.remote_buf.replace(items);

@@ -1,8 +1,9 @@
 //! The part of a loop other threads may touch: the queue of what they hand it, the thread to
 //! wake, and the running/closed flags (asyncio's `call_soon_threadsafe` path).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Thread};
 
 use async_task::Runnable;
@@ -17,7 +18,52 @@ pub(crate) enum Remote {
     Cancel { key: u32, id: u64 },
     /// A callback from `call_soon_threadsafe` (or `run_coroutine_threadsafe`): it joins the
     /// back of the ready queue, as `call_soon` from the loop's thread does.
-    Call(Box<dyn FnOnce() + Send>),
+    Call(Arc<dyn RunRemote>),
+}
+
+/// A callback another thread sent, as the loop and the sender's handle share it.
+pub(crate) trait RunRemote: Send + Sync {
+    /// Runs the callback (on the loop's thread) unless it was cancelled or has run.
+    fn run(&self);
+    /// Stops the callback from running; it is dropped when the loop reaches it.
+    fn cancel(&self);
+    fn cancelled(&self) -> bool;
+}
+
+/// A callback from another thread and its cancel flag, in one allocation (the only one a
+/// threadsafe call makes).
+pub(crate) struct RemoteCall<F> {
+    cancelled: AtomicBool,
+    f: Mutex<Option<F>>,
+}
+
+impl<F: FnOnce() + Send + 'static> RemoteCall<F> {
+    pub(crate) fn new(f: F) -> Arc<Self> {
+        Arc::new(RemoteCall {
+            cancelled: AtomicBool::new(false),
+            f: Mutex::new(Some(f)),
+        })
+    }
+}
+
+impl<F: FnOnce() + Send> RunRemote for RemoteCall<F> {
+    fn run(&self) {
+        let f = self.f.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(f) = f {
+            if !self.cancelled() {
+                // The panic hook has already reported a panic by the time it is caught here.
+                let _ = catch_unwind(AssertUnwindSafe(f));
+            }
+        }
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
 }
 
 /// The loop's side shared with other threads. Tasks keep it alive through their metadata, so
@@ -67,10 +113,7 @@ impl LoopShared {
     }
 
     /// Hands a callback to the loop unless it has closed; gives it back if it has.
-    pub(crate) fn push_call(
-        &self,
-        call: Box<dyn FnOnce() + Send>,
-    ) -> Result<(), Box<dyn FnOnce() + Send>> {
+    pub(crate) fn push_call(&self, call: Arc<dyn RunRemote>) -> Result<(), Arc<dyn RunRemote>> {
         {
             let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
             if self.closed.load(Ordering::Acquire) {

@@ -264,6 +264,7 @@ impl<T: fmt::Debug, E: fmt::Debug> fmt::Debug for SettableFuture<T, E> {
 ///
 /// Dropping it while it waits cancels the [`SettableFuture`] (see its docs).
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct SettableWait<T: 'static, E: 'static> {
     fut: SettableFuture<T, E>,
     /// This await's entry in the waiter list, once registered.

@@ -9,7 +9,6 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -18,7 +17,7 @@ use futures_executor::ThreadPool;
 
 use crate::rt::context;
 use crate::rt::loop_handle::EventLoop;
-use crate::rt::remote::LoopShared;
+use crate::rt::remote::{LoopShared, RemoteCall, RunRemote};
 use crate::task::error::TaskError;
 use crate::task::handle::{TaskRef, create_task, current_task};
 use crate::time::delay::IntoDelay;
@@ -29,21 +28,29 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The handle [`EventLoop::call_soon_threadsafe`] returns: it can cancel the callback from any
 /// thread before the loop runs it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ThreadsafeHandle {
-    cancelled: Arc<AtomicBool>,
+    call: Arc<dyn RunRemote>,
 }
 
 impl ThreadsafeHandle {
     /// Cancels the callback: if the loop has not started it, it never runs (it is dropped on
     /// the loop's thread when its turn comes). Works from any thread.
     pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
+        self.call.cancel();
     }
 
     /// Whether [`cancel`](ThreadsafeHandle::cancel) was called.
     pub fn cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire)
+        self.call.cancelled()
+    }
+}
+
+impl fmt::Debug for ThreadsafeHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadsafeHandle")
+            .field("cancelled", &self.cancelled())
+            .finish()
     }
 }
 
@@ -56,17 +63,11 @@ impl EventLoop {
     ///
     /// With `Event loop is closed` once the loop has ended, as asyncio's `RuntimeError`.
     pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> ThreadsafeHandle {
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let flag = cancelled.clone();
-        let call = Box::new(move || {
-            if !flag.load(Ordering::Acquire) {
-                f();
-            }
-        });
-        if self.shared().push_call(call).is_err() {
+        let call: Arc<dyn RunRemote> = RemoteCall::new(f);
+        if self.shared().push_call(call.clone()).is_err() {
             panic!("corio: EventLoop::call_soon_threadsafe(): Event loop is closed");
         }
-        ThreadsafeHandle { cancelled }
+        ThreadsafeHandle { call }
     }
 }
 
@@ -295,7 +296,7 @@ where
     let completer = Completer {
         shared: shared.clone(),
     };
-    let call = Box::new(move || {
+    let call = RemoteCall::new(move || {
         create_task(relay(future, completer)).detach();
     });
     if event_loop.shared().push_call(call).is_err() {

@@ -169,7 +169,7 @@ impl fmt::Debug for Barrier {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Phase {
     /// Not yet arrived: waiting for a draining or resetting cycle to end.
     Block,
@@ -180,6 +180,7 @@ enum Phase {
 
 /// The future of [`Barrier::wait`].
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
     phase: Phase,

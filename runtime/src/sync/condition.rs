@@ -172,6 +172,7 @@ impl fmt::Debug for ConditionGuard<'_> {
     }
 }
 
+#[derive(Debug)]
 enum WaitState<'a> {
     /// Holding the lock; the first poll releases it.
     Start,
@@ -184,6 +185,7 @@ enum WaitState<'a> {
 
 /// The future of [`ConditionGuard::wait`].
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct ConditionWait<'a> {
     cond: &'a Condition,
     state: WaitState<'a>,

@@ -96,6 +96,7 @@ impl fmt::Debug for Event {
 
 /// The future of [`Event::wait`].
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct EventWait<'a> {
     event: &'a Event,
     key: Option<WaiterKey>,

@@ -152,6 +152,7 @@ impl fmt::Debug for Lock {
 
 /// The future of [`Lock::acquire`].
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct Acquire<'a> {
     lock: &'a Lock,
     key: Option<WaiterKey>,

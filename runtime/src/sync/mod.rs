@@ -5,6 +5,7 @@ pub(crate) mod barrier;
 pub(crate) mod condition;
 pub(crate) mod event;
 pub(crate) mod locks;
+pub(crate) mod queue_errors;
 pub(crate) mod queues;
 pub(crate) mod semaphore;
 pub(crate) mod wait_list;

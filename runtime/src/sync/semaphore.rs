@@ -137,6 +137,7 @@ impl fmt::Debug for Semaphore {
 
 /// The future of [`Semaphore::acquire`] and [`BoundedSemaphore::acquire`].
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct SemaphoreAcquire<'a> {
     sem: &'a Semaphore,
     key: Option<WaiterKey>,

@@ -128,17 +128,19 @@ impl GroupState {
 
     /// The member under `key` has finished (its future is being dropped).
     fn finished(&self, key: usize) {
-        let entry = {
+        let (entry, last) = {
             let mut members = self.members.borrow_mut();
-            let entry = members.try_remove(key);
-            if members.is_empty() {
-                if let Some(joiner) = self.joiner.borrow_mut().take() {
-                    joiner.wake();
-                }
-            }
-            entry
+            (members.try_remove(key), members.is_empty())
         };
+        // Dropped and woken outside the borrows: waking may run user code, which may add a
+        // member.
         drop(entry);
+        if last {
+            let joiner = self.joiner.borrow_mut().take();
+            if let Some(joiner) = joiner {
+                joiner.wake();
+            }
+        }
     }
 }
 

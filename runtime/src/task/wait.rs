@@ -5,9 +5,12 @@
 
 use std::fmt;
 use std::future::Future;
+use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use crate::join::child_wakers::Group;
+use crate::join::maybe_done::MaybeDone;
 use crate::task::handle::Task;
 use crate::time::deadline::Deadline;
 use crate::time::delay::IntoTimeout;
@@ -45,8 +48,9 @@ pub enum ReturnWhen {
 ///   the step after the deciding task finished (at the loop time it finished at, under
 ///   virtual time) or when the timeout's timer fires, whichever comes first; if both happen
 ///   in the same pass, the tasks win.
-/// * Every poll looks at every unfinished task: O(n) per wake, fine for the handfuls of tasks
-///   `wait` is used for.
+/// * **Cost per task is flat.** Each task gets its own waker, registered once (at the first
+///   poll); a task's end wakes the wait with that task's index, and the wait looks only at the
+///   tasks that woke it, so waiting for n tasks costs O(n) in all, not O(n) per wake.
 ///
 /// # Panics
 ///
@@ -78,19 +82,42 @@ where
         "corio::wait(): Set of Tasks/Futures is empty: pass at least one task"
     );
     WaitTasks {
-        tasks: Some(tasks),
+        tasks: Some(Group::new(
+            tasks.into_iter().map(|task| Finished(Some(task))),
+            true,
+        )),
         return_when,
         deadline: Deadline::Never,
+        panicked: false,
     }
 }
 
 /// The future of [`wait`]: `(done, pending)`, both `Vec<Task<T>>` in the order given.
 #[must_use = "futures do nothing unless awaited"]
 pub struct WaitTasks<T> {
-    /// `None` once it has returned.
-    tasks: Option<Vec<Task<T>>>,
+    /// Each task with its own waker; `None` once it has returned.
+    tasks: Option<Group<Finished<T>>>,
     return_when: ReturnWhen,
     deadline: Deadline,
+    /// Whether a finished task panicked (what `FirstException` waits for).
+    panicked: bool,
+}
+
+/// A task until it has finished; then the task itself, handed back whole. Registering the
+/// waiter's waker (not awaiting) keeps the task detachable: dropping the wait cancels nothing.
+struct Finished<T>(Option<Task<T>>);
+
+impl<T> Future for Finished<T> {
+    type Output = Task<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Task<T>> {
+        let task = self
+            .0
+            .as_mut()
+            .expect("a finished wait slot is never polled");
+        std::task::ready!(task.poll_finished("corio::wait()", cx));
+        Poll::Ready(self.0.take().expect("checked just above"))
+    }
 }
 
 impl<T> WaitTasks<T> {
@@ -108,42 +135,53 @@ impl<T> WaitTasks<T> {
         self
     }
 
-    /// Whether `return_when` holds; registers `cx`'s waker with every unfinished task.
+    /// Whether `return_when` holds; polls the tasks that finished since the last poll (every
+    /// task at the first).
     fn poll_condition(&mut self, cx: &mut Context<'_>) -> bool {
-        let tasks = self
+        let group = self
             .tasks
             .as_mut()
             .expect("corio: a wait() future was polled again after it returned");
-        let mut finished = 0;
-        let mut panicked = false;
-        for task in tasks.iter_mut() {
-            if task.poll_finished("corio::wait()", cx).is_ready() {
-                finished += 1;
-                panicked |= task.panicked();
+        group.poll_woken(cx);
+        while let Some(index) = group.pop_done() {
+            if let MaybeDone::Done { output: task } = &*group.slot(index) {
+                self.panicked |= task.panicked();
             }
         }
+        let finished = group.len() - group.remaining();
         match self.return_when {
             ReturnWhen::FirstCompleted => finished > 0,
-            ReturnWhen::FirstException => panicked || finished == tasks.len(),
-            ReturnWhen::AllCompleted => finished == tasks.len(),
+            ReturnWhen::FirstException => self.panicked || group.remaining() == 0,
+            ReturnWhen::AllCompleted => group.remaining() == 0,
         }
     }
 
-    /// Splits the tasks into `(done, pending)` and takes this future's waker back from the
-    /// pending ones, so their end does not wake a task that no longer waits for them.
+    /// Splits the tasks into `(done, pending)`, in the order given, and takes this future's
+    /// waker back from the pending ones, so their end does not wake a task that no longer
+    /// waits for them.
     fn split(&mut self) -> (Vec<Task<T>>, Vec<Task<T>>) {
-        let tasks = self.tasks.take().unwrap_or_default();
-        let (done, mut pending): (Vec<_>, Vec<_>) = tasks.into_iter().partition(Task::done);
-        forget_waker(&mut pending);
+        let Some(mut group) = self.tasks.take() else {
+            return (Vec::new(), Vec::new());
+        };
+        let (mut done, mut pending) = (Vec::new(), Vec::new());
+        let mut forget = Context::from_waker(Waker::noop());
+        for index in 0..group.len() {
+            // `Finished` is `Unpin`, so its slot may be moved out of.
+            match mem::replace(group.slot(index).get_mut(), MaybeDone::Taken) {
+                MaybeDone::Done { output: task } => done.push(task),
+                MaybeDone::Pending {
+                    future: Finished(Some(mut task)),
+                } => {
+                    let _ = task.poll_finished("corio::wait()", &mut forget);
+                    pending.push(task);
+                }
+                MaybeDone::Pending {
+                    future: Finished(None),
+                }
+                | MaybeDone::Taken => {}
+            }
+        }
         (done, pending)
-    }
-}
-
-/// Replaces the waker `wait` registered with each of `tasks` by a no-op one.
-fn forget_waker<T>(tasks: &mut [Task<T>]) {
-    let mut cx = Context::from_waker(Waker::noop());
-    for task in tasks {
-        let _ = task.poll_finished("corio::wait()", &mut cx);
     }
 }
 
@@ -169,7 +207,7 @@ impl<T> Future for WaitTasks<T> {
 impl<T> fmt::Debug for WaitTasks<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitTasks")
-            .field("tasks", &self.tasks)
+            .field("tasks", &self.tasks.as_ref().map_or(0, Group::len))
             .field("return_when", &self.return_when)
             .field("deadline", &self.deadline)
             .finish()
