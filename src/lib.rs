@@ -100,6 +100,13 @@
 //! a wake from any thread unparks the loop. [`TaskRef`] and [`Task::cancel`] work from any
 //! thread.
 
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    clippy::undocumented_unsafe_blocks
+)]
+
 mod macros;
 
 /// Makes an `async fn` a coroutine, as Python's `async def`: the fn returns a

@@ -1,0 +1,155 @@
+//! The runtime's layers, checked from its sources: which folder may import which, and that the
+//! only import cycle between modules is inside the loop core (`rt/`).
+//!
+//! A module is a file under `runtime/src`; it imports another when its code (not its comments)
+//! names `crate::<folder>::<module>`. The layers, lowest first:
+//!
+//! * `util/`: imports nothing of the crate;
+//! * the leaves of `time/` (`clock`, `delay`, `wheel`, `timeout_error`): only `util/`;
+//! * `sync/`: only `sync/` and `util/` (no loop: the primitives run on any executor);
+//! * `join/`: only `join/` and the portable timer's modules in `time/` (no loop);
+//! * `rt/`'s loop core (every `rt/` module but the three below): `rt/`, `util/`, `time/`'s
+//!   leaves and `task/error`, a leaf;
+//! * `task/`, the rest of `time/`, and `rt/`'s loop-object modules (`loop_handle`, `threads`,
+//!   `settable`, which spawn tasks and arm timers as user code does): anything, as long as no
+//!   cycle forms outside `rt/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const FOLDERS: [&str; 6] = ["rt", "task", "time", "sync", "join", "util"];
+const RT_UPPER: [&str; 3] = ["rt/loop_handle", "rt/threads", "rt/settable"];
+const TIME_LEAVES: [&str; 4] = [
+    "time/clock",
+    "time/delay",
+    "time/wheel",
+    "time/timeout_error",
+];
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `rt/core.rs` -> `rt/core`; `time/wheel/tests.rs` -> `time/wheel` (a child module's file
+/// belongs to its parent); `rt/mod.rs` -> `rt`.
+fn module_of(src: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    if parts.len() > 2 {
+        parts.truncate(2);
+    }
+    parts.join("/")
+}
+
+/// The modules `code` names as `crate::folder::module`, and whether it names the crate root.
+fn imports(code: &str) -> (BTreeSet<String>, bool) {
+    let mut found = BTreeSet::new();
+    let mut root = false;
+    for line in code.lines() {
+        let line = line.trim_start();
+        if line.starts_with("//") {
+            continue;
+        }
+        for (at, _) in line.match_indices("crate::") {
+            let rest = &line[at + "crate::".len()..];
+            let segments: Vec<&str> = rest
+                .split("::")
+                .map(|s| {
+                    s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap()
+                })
+                .take(2)
+                .collect();
+            match segments.as_slice() {
+                [folder, module, ..] if FOLDERS.contains(folder) && !module.is_empty() => {
+                    found.insert(format!("{folder}/{module}"));
+                }
+                [folder] | [folder, _] if FOLDERS.contains(folder) => {
+                    found.insert(folder.to_string());
+                }
+                _ => root = true,
+            }
+        }
+    }
+    (found, root)
+}
+
+fn allowed(from: &str, to: &str) -> bool {
+    let folder = |m: &str| m.split('/').next().unwrap().to_string();
+    let (ff, tf) = (folder(from), folder(to));
+    let is_time_leaf = |m: &str| TIME_LEAVES.contains(&m);
+    if ff == tf && !is_time_leaf(from) {
+        return true;
+    }
+    match ff.as_str() {
+        "util" => false,
+        "time" if is_time_leaf(from) => tf == "util" || is_time_leaf(to),
+        "sync" => tf == "util",
+        "join" => tf == "util" || matches!(to, "time/sleep" | "time/delay" | "time/timeout_error"),
+        "rt" if RT_UPPER.contains(&from) => true,
+        "rt" => tf == "util" || is_time_leaf(to) || to == "task/error",
+        _ => true,
+    }
+}
+
+#[test]
+fn lower_layers_never_import_upper_ones() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    for path in &files {
+        let module = module_of(&src, path);
+        if module == "lib" || module == "coroutine" {
+            continue;
+        }
+        let (found, root) = imports(&fs::read_to_string(path).unwrap());
+        let lower_than_task = !module.starts_with("task") && !module.starts_with("time")
+            || TIME_LEAVES.contains(&module.as_str());
+        if root && lower_than_task && !module.starts_with("rt") {
+            wrong.push(format!(
+                "{module} names the crate root (a re-export hides its layer)"
+            ));
+        }
+        for to in found {
+            if to != module && !allowed(&module, &to) {
+                wrong.push(format!("{module} imports {to}"));
+            }
+            graph.entry(module.clone()).or_default().insert(to);
+        }
+    }
+    assert!(wrong.is_empty(), "layering broken:\n{}", wrong.join("\n"));
+
+    // Every cycle stays inside rt/: no module outside it reaches itself again.
+    for start in graph.keys().filter(|m| !m.starts_with("rt")) {
+        let mut stack = vec![start.clone()];
+        let mut seen = BTreeSet::new();
+        while let Some(m) = stack.pop() {
+            for next in graph.get(&m).into_iter().flatten() {
+                assert!(
+                    next != start,
+                    "import cycle through {start} (via {m}): only rt/ may have cycles"
+                );
+                if seen.insert(next.clone()) {
+                    stack.push(next.clone());
+                }
+            }
+        }
+    }
+}
