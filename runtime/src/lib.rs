@@ -11,6 +11,7 @@
 )]
 
 mod coroutine;
+mod io;
 mod join;
 mod rt;
 mod sync;
@@ -51,6 +52,16 @@ pub use time::sleep::{Sleep, sleep};
 pub use time::timeout_error::TimeoutError;
 pub use time::timeouts::{Timeout, WithTimeout, timeout, timeout_at};
 pub use time::wait_for::WaitFor;
+
+/// Sockets on the loop, as asyncio's low-level socket API: TCP, UDP and Unix-domain sockets
+/// with futures-io's traits. Most programs want the streams at the crate root
+/// ([`open_connection`], [`start_server`]) instead.
+pub mod net {
+    pub use crate::io::net::resolve::ToSocketAddrs;
+    pub use crate::io::net::tcp::{TcpListener, TcpStream};
+}
+
+pub use io::net::resolve::getaddrinfo;
 
 /// Support for the expansions of corio's macros. Not public API: names and signatures change
 /// without notice.

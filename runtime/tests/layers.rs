@@ -5,12 +5,13 @@
 //! names `crate::<folder>::<module>`. The layers, lowest first:
 //!
 //! * `util/`: imports nothing of the crate;
-//! * the leaves of `time/` (`clock`, `delay`, `wheel`, `timeout_error`): only `util/`;
+//! * the leaves of `time/` (`clock`, `delay`, `wheel`, `timeout_error`) and `io/selector`:
+//!   only `util/`;
 //! * `sync/`: only `sync/` and `util/` (no loop: the primitives run on any executor);
 //! * `join/`: only `join/` and the portable timer's modules in `time/` (no loop);
 //! * `rt/`'s loop core (every `rt/` module but the three below): `rt/`, `util/`, `time/`'s
-//!   leaves and `task/error`, a leaf;
-//! * `task/`, the rest of `time/`, and `rt/`'s loop-object modules (`loop_handle`, `threads`,
+//!   leaves, `io/selector` and `task/error`, a leaf;
+//! * `task/`, the rest of `time/` and `io/`, and `rt/`'s loop-object modules (`loop_handle`, `threads`,
 //!   `settable`, which spawn tasks and arm timers as user code does): anything, as long as no
 //!   cycle forms outside `rt/`.
 
@@ -18,13 +19,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const FOLDERS: [&str; 6] = ["rt", "task", "time", "sync", "join", "util"];
+const FOLDERS: [&str; 7] = ["rt", "task", "time", "io", "sync", "join", "util"];
 const RT_UPPER: [&str; 3] = ["rt/loop_handle", "rt/threads", "rt/settable"];
-const TIME_LEAVES: [&str; 4] = [
+const LEAVES: [&str; 5] = [
     "time/clock",
     "time/delay",
     "time/wheel",
     "time/timeout_error",
+    "io/selector",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -92,17 +94,17 @@ fn imports(code: &str) -> (BTreeSet<String>, bool) {
 fn allowed(from: &str, to: &str) -> bool {
     let folder = |m: &str| m.split('/').next().unwrap().to_string();
     let (ff, tf) = (folder(from), folder(to));
-    let is_time_leaf = |m: &str| TIME_LEAVES.contains(&m);
-    if ff == tf && !is_time_leaf(from) {
+    let is_leaf = |m: &str| LEAVES.contains(&m);
+    if ff == tf && !is_leaf(from) {
         return true;
     }
     match ff.as_str() {
         "util" => false,
-        "time" if is_time_leaf(from) => tf == "util" || is_time_leaf(to),
+        _ if is_leaf(from) => tf == "util" || is_leaf(to),
         "sync" => tf == "util",
         "join" => tf == "util" || matches!(to, "time/sleep" | "time/delay" | "time/timeout_error"),
         "rt" if RT_UPPER.contains(&from) => true,
-        "rt" => tf == "util" || is_time_leaf(to) || to == "task/error",
+        "rt" => tf == "util" || is_leaf(to) || to == "task/error",
         _ => true,
     }
 }
@@ -120,15 +122,15 @@ fn lower_layers_never_import_upper_ones() {
             continue;
         }
         let (found, root) = imports(&fs::read_to_string(path).unwrap());
-        let lower_than_task = !module.starts_with("task") && !module.starts_with("time")
-            || TIME_LEAVES.contains(&module.as_str());
+        let upper = ["task", "time", "io"].iter().any(|f| module.starts_with(f));
+        let lower_than_task = !upper || LEAVES.contains(&module.as_str());
         if root && lower_than_task && !module.starts_with("rt") {
             wrong.push(format!(
                 "{module} names the crate root (a re-export hides its layer)"
             ));
         }
-        for to in found {
-            if to != module && !allowed(&module, &to) {
+        for to in found.into_iter().filter(|to| *to != module) {
+            if !allowed(&module, &to) {
                 wrong.push(format!("{module} imports {to}"));
             }
             graph.entry(module.clone()).or_default().insert(to);

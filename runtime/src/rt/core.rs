@@ -31,16 +31,18 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::io;
+use std::os::fd::BorrowedFd;
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Waker;
-use std::thread;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use async_task::Runnable;
 use slab::Slab;
 
+use crate::io::selector::{Direction, Selector};
 use crate::rt::callbacks::{self, Callback, Fired};
 use crate::rt::remote::{LoopShared, Remote};
 use crate::rt::task_state::{TaskEntry, TaskMeta};
@@ -67,6 +69,8 @@ pub(crate) struct LoopCore {
     /// runs after every step queued before it, and before every step queued after it).
     callbacks: RefCell<VecDeque<(u64, Callback)>>,
     timers: RefCell<Wheel>,
+    /// The file descriptors the loop watches, and who waits on them.
+    selector: RefCell<Selector>,
     /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
     /// naming its slot here (see `callbacks::marker_waker`).
     timer_callbacks: RefCell<Slab<Callback>>,
@@ -98,6 +102,7 @@ impl LoopCore {
             popped: Cell::new(0),
             callbacks: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Wheel::new()),
+            selector: RefCell::new(Selector::new()),
             timer_callbacks: RefCell::new(Slab::new()),
             fired: RefCell::new(Vec::new()),
             remote_buf: RefCell::new(Vec::new()),
@@ -186,6 +191,41 @@ impl LoopCore {
         self.ready.borrow_mut().push_back(runnable);
     }
 
+    // ---- I/O (for `crate::io`'s sources).
+
+    /// Watches `fd` (non-blocking; kept open until [`deregister_io`](Self::deregister_io));
+    /// returns its key.
+    pub(crate) fn register_io(&self, fd: BorrowedFd<'_>) -> io::Result<usize> {
+        self.selector
+            .borrow_mut()
+            .register(self.shared.poller(), fd)
+    }
+
+    /// Stops watching `fd`, registered under `key`.
+    pub(crate) fn deregister_io(&self, fd: BorrowedFd<'_>, key: usize) {
+        let wakers = self
+            .selector
+            .borrow_mut()
+            .deregister(self.shared.poller(), fd, key);
+        // Dropped outside the borrow.
+        drop(wakers);
+    }
+
+    /// `Ready` if `key` may be ready for `direction`, else waits for it with `cx`'s waker.
+    pub(crate) fn poll_io_ready(
+        &self,
+        key: usize,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        self.selector.borrow_mut().poll_ready(key, direction, cx)
+    }
+
+    /// Records that an operation on `key` in `direction` would block.
+    pub(crate) fn clear_io_ready(&self, key: usize, direction: Direction) {
+        self.selector.borrow_mut().clear_ready(key, direction);
+    }
+
     // ---- The task registry (for `rt::spawn` and the task handles).
 
     /// Takes the next task id (`Task-<id>`) and the registry key the next task will get.
@@ -270,60 +310,93 @@ impl LoopCore {
         self.remote_buf.replace(items);
     }
 
-    /// Waits until something can be ready: the next timer's deadline or a wake from another
-    /// thread. Under virtual time the clock jumps to the deadline instead.
-    fn wait_for_work(&self) {
+    /// Asks the selector what became ready within `timeout`; the wakers of I/O that did go
+    /// to `fired`, ahead of the timers (asyncio's `_process_events` runs before due timers are
+    /// moved to the ready queue).
+    fn select(&self, timeout: Option<Duration>, fired: &mut Vec<Fired>) {
+        let mut selector = self.selector.borrow_mut();
+        if let Err(error) = selector.select(self.shared.poller(), timeout, |waker| {
+            fired.push(Fired::Wake(waker));
+        }) {
+            panic!("corio: the event loop's selector failed: {error}");
+        }
+    }
+
+    /// Blocks in the selector for at most `timeout` (`None`: until an event or a wake from
+    /// another thread), unless `still_waiting` says there is nothing to wait for.
+    fn sleep(
+        &self,
+        timeout: Option<Duration>,
+        fired: &mut Vec<Fired>,
+        still_waiting: impl FnOnce(&LoopShared) -> bool,
+    ) {
+        self.shared
+            .sleep(still_waiting, |_| self.select(timeout, fired));
+    }
+
+    /// Waits until something can be ready: I/O, the next timer's deadline, or a wake from
+    /// another thread. Under virtual time the clock jumps to the deadline instead, once the
+    /// selector (polled without blocking) has nothing.
+    fn wait_for_work(&self, fired: &mut Vec<Fired>) {
         let next_wakeup = self.timers.borrow_mut().next_wakeup();
         match (&self.clock, next_wakeup) {
             (Clock::Virtual(_), deadline) => {
-                // Thread work the loop knows of takes no virtual time: wait for it first.
+                // I/O that is ready and thread work the loop knows of take no virtual time:
+                // they come first.
                 loop {
                     // Read before draining: the worker hands its result over, then decrements.
                     let external = self.shared.external();
                     self.take_remote();
-                    if !self.idle() {
+                    if self.selector.borrow().has_sources() {
+                        self.select(Some(Duration::ZERO), fired);
+                    }
+                    if !self.idle() || !fired.is_empty() {
                         return;
                     }
                     if external == 0 {
                         break;
                     }
-                    thread::park();
+                    self.sleep(None, fired, |shared| shared.external() == external);
                 }
                 match deadline {
                     Some(deadline) => self.clock.advance_to(deadline),
+                    // No timer, but a task waits for I/O: only the world can wake it.
+                    None if self.selector.borrow().has_waiters() => {
+                        self.sleep(None, fired, |_| true);
+                    }
                     None => panic!(
                         "corio: deadlock under virtual time: the main future is waiting, but no \
-                         task is ready, no timer is armed and no thread work is outstanding, so \
-                         nothing can ever wake it"
+                         task is ready, no timer is armed, no I/O is awaited and no thread work \
+                         is outstanding, so nothing can ever wake it"
                     ),
                 }
             }
-            (Clock::Real, deadline) => loop {
-                if self.shared.has_remote() {
-                    return;
-                }
-                match deadline {
-                    None => thread::park(),
+            (Clock::Real, deadline) => {
+                let timeout = match deadline {
+                    None => None,
                     Some(deadline) => {
                         let now = self.clock.now();
                         if now >= deadline {
                             return;
                         }
-                        thread::park_timeout(Duration::from_nanos(deadline - now));
+                        Some(Duration::from_nanos(deadline - now))
                     }
-                }
-            },
+                };
+                self.sleep(timeout, fired, |_| true);
+            }
         }
     }
 
     /// One pass of the loop, as asyncio's `_run_once`.
     pub(crate) fn run_once(&self) {
+        let mut fired = self.fired.take();
         self.take_remote();
         if self.idle() {
-            self.wait_for_work();
+            self.wait_for_work(&mut fired);
             self.take_remote();
+        } else if self.selector.borrow().has_sources() {
+            self.select(Some(Duration::ZERO), &mut fired);
         }
-        let mut fired = self.fired.take();
         // A pass with no timer armed skips the clock: reading it is most of a hot pass's cost.
         if !self.timers.borrow().is_empty() {
             let now = self.clock.now();
@@ -346,8 +419,9 @@ impl LoopCore {
                 self.run_next();
             }
         }
-        // The fired timers' callbacks come last in this pass: their tasks step in the next,
-        // and `call_later` callbacks run here, in the same order.
+        // What the selector and the timers fired comes last in this pass, in that order: the
+        // woken tasks step in the next, and `call_later` callbacks run here, as asyncio's
+        // I/O and timer callbacks do.
         for item in fired.drain(..) {
             match item {
                 Fired::Wake(waker) => waker.wake(),

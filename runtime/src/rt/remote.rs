@@ -4,9 +4,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, Thread};
 
 use async_task::Runnable;
+use polling::Poller;
 
 use crate::rt::task_state::TaskMeta;
 
@@ -74,7 +74,14 @@ pub(crate) struct LoopShared {
     remote: Mutex<Vec<Remote>>,
     /// Set while `remote` is non-empty, so a pass checks the queue without taking the lock.
     has_remote: AtomicBool,
-    thread: Thread,
+    /// The OS selector the loop waits in when it has nothing to run; another thread wakes it
+    /// with [`Poller::notify`].
+    poller: Poller,
+    /// Set while the loop is (about to be) blocked in `poller`: a wake from another thread
+    /// notifies the poller (a syscall) only then. The loop sets it, then re-checks
+    /// `has_remote`; a sender sets `has_remote`, then checks it (both `SeqCst`), so one of the
+    /// two always sees the other.
+    sleeping: AtomicBool,
     /// Outstanding thread work the loop knows of (`to_thread` calls not yet finished): under
     /// virtual time, a loop with nothing ready waits for it (parks) before it jumps the clock
     /// or reports a deadlock. Incremented on the loop's thread by
@@ -90,12 +97,20 @@ pub(crate) struct LoopShared {
 
 impl LoopShared {
     /// The shared side of a loop about to run on this thread.
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses a selector (out of file descriptors, say).
     pub(crate) fn new(loop_id: u64) -> Self {
+        let poller = Poller::new().unwrap_or_else(|error| {
+            panic!("corio: the event loop cannot create its OS selector: {error}")
+        });
         LoopShared {
             loop_id,
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
-            thread: thread::current(),
+            poller,
+            sleeping: AtomicBool::new(false),
             external: AtomicUsize::new(0),
             running: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -108,8 +123,8 @@ impl LoopShared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(item);
-        self.has_remote.store(true, Ordering::Release);
-        self.thread.unpark();
+        self.has_remote.store(true, Ordering::SeqCst);
+        self.wake();
     }
 
     /// Hands a callback to the loop unless it has closed; gives it back if it has.
@@ -121,14 +136,41 @@ impl LoopShared {
             }
             remote.push(Remote::Call(call));
         }
-        self.has_remote.store(true, Ordering::Release);
-        self.thread.unpark();
+        self.has_remote.store(true, Ordering::SeqCst);
+        self.wake();
         Ok(())
     }
 
     /// Whether another thread has handed the loop something not taken yet.
     pub(crate) fn has_remote(&self) -> bool {
-        self.has_remote.load(Ordering::Acquire)
+        self.has_remote.load(Ordering::SeqCst)
+    }
+
+    /// Wakes the loop if it sleeps in its selector.
+    fn wake(&self) {
+        if self.sleeping.load(Ordering::SeqCst) {
+            // An error means the notification pipe is full: the loop will wake anyway.
+            let _ = self.poller.notify();
+        }
+    }
+
+    /// The selector the loop waits in.
+    pub(crate) fn poller(&self) -> &Poller {
+        &self.poller
+    }
+
+    /// Runs `wait` (a blocking wait in the poller) unless another thread has handed the loop
+    /// something meanwhile or `still_waiting` (re-checked once other threads would notify)
+    /// says there is nothing to wait for; see `sleeping`.
+    pub(crate) fn sleep<R>(
+        &self,
+        still_waiting: impl FnOnce(&Self) -> bool,
+        wait: impl FnOnce(&Poller) -> R,
+    ) -> Option<R> {
+        self.sleeping.store(true, Ordering::SeqCst);
+        let result = (!self.has_remote() && still_waiting(self)).then(|| wait(&self.poller));
+        self.sleeping.store(false, Ordering::SeqCst);
+        result
     }
 
     /// Moves what other threads sent into `into` (a buffer the loop reuses), in order.
@@ -148,13 +190,13 @@ impl LoopShared {
 
     /// Ends one piece of thread work; call it after handing the work's result to the loop.
     pub(crate) fn finish_external(&self) {
-        self.external.fetch_sub(1, Ordering::AcqRel);
-        self.thread.unpark();
+        self.external.fetch_sub(1, Ordering::SeqCst);
+        self.wake();
     }
 
     /// How much thread work is outstanding.
     pub(crate) fn external(&self) -> usize {
-        self.external.load(Ordering::Acquire)
+        self.external.load(Ordering::SeqCst)
     }
 
     /// Whether the loop is running (`loop.is_running()`).

@@ -1,0 +1,6 @@
+//! I/O on the loop, as asyncio's `SelectorEventLoop`: the selector the loop waits in, and
+//! what is built on it.
+
+pub(crate) mod net;
+pub(crate) mod selector;
+pub(crate) mod source;

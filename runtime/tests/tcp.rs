@@ -1,0 +1,94 @@
+//! TCP on the loop's selector: a server and a client on one loop, over loopback.
+
+use std::io;
+use std::net::Shutdown;
+
+use corio_runtime::net::{TcpListener, TcpStream};
+use corio_runtime::{Runner, create_task, sleep, time};
+
+/// A server that echoes one connection's bytes until EOF, and a client that sends `message`.
+async fn echo_once(message: &'static [u8]) -> io::Result<Vec<u8>> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = create_task(async move {
+        let (stream, _) = listener.accept().await?;
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return io::Result::Ok(());
+            }
+            stream.write_all(&buf[..n]).await?;
+        }
+    });
+    let client = TcpStream::connect(addr).await?;
+    client.write_all(message).await?;
+    client.shutdown(Shutdown::Write)?;
+    let mut echoed = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        let n = client.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        echoed.extend_from_slice(&buf[..n]);
+    }
+    server.await.unwrap()?;
+    Ok(echoed)
+}
+
+#[test]
+fn echo_over_loopback_on_the_real_clock() {
+    let echoed = corio_runtime::run(echo_once(b"hello, loop")).unwrap();
+    assert_eq!(echoed, b"hello, loop");
+}
+
+#[test]
+fn io_takes_no_virtual_time_and_timers_still_jump() {
+    let (echoed, at) = Runner::new().virtual_time().run(async {
+        let echoed = echo_once(b"ping").await.unwrap();
+        let before = time();
+        sleep(3600).await;
+        (echoed, (before, time()))
+    });
+    assert_eq!(echoed, b"ping");
+    assert_eq!(at, (0.0, 3600.0));
+}
+
+#[test]
+fn a_sleep_beside_waiting_io_fires_at_its_deadline_under_virtual_time() {
+    let order = Runner::new().virtual_time().run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepting = create_task(async move { listener.accept().await.map(|_| time()) });
+        sleep(5).await;
+        let connected_at = time();
+        let _client = TcpStream::connect(addr).await.unwrap();
+        (connected_at, accepting.await.unwrap().unwrap())
+    });
+    assert_eq!(order, (5.0, 5.0));
+}
+
+#[test]
+fn connection_refused_is_an_error() {
+    let error = corio_runtime::run(async {
+        // Bind then drop: the port is free and nothing listens there.
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        TcpStream::connect(addr).await.unwrap_err()
+    });
+    assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+}
+
+#[test]
+fn a_port_in_use_is_an_error() {
+    let error = corio_runtime::run(async {
+        let first = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = first.local_addr().unwrap();
+        TcpListener::bind(addr).await.unwrap_err()
+    });
+    assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
+}
