@@ -25,6 +25,9 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 
+mod support;
+use support::yield_now;
+
 /// Deadlines spread over 0..10 s.
 const SPREAD_NS: u64 = 10_000_000_000;
 
@@ -39,20 +42,6 @@ fn delays(n: usize) -> Vec<Duration> {
             Duration::from_nanos(state % SPREAD_NS)
         })
         .collect()
-}
-
-/// Returns `Pending` once after waking itself: every executor's equivalent of `sleep(0)`.
-async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await;
 }
 
 /// Spawns one task per delay with `spawn`, then awaits every handle in spawn order.
