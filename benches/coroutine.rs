@@ -9,14 +9,20 @@
 //!   `Pending` once), so every leaf is polled twice and every poll goes through both frames.
 //! * `nested_10_yield_100`: a chain of 10 nested coroutines whose innermost yields 100 times:
 //!   each poll of the outermost goes down 10 frames.
+//! * `frame_loop`: `yield_1000`'s fns (the loop's fn and its yielding leaf, both coroutines or
+//!   both bare) inside `corio::run` on the real clock: each yield wakes the main task and
+//!   waits for a loop pass, as in a real program, so the ratio shows how much of the frame's
+//!   cost is left once the loop's own work per step is beside it. The rounds of a sample run
+//!   in one `corio::run`, timed from inside it, so the loop's set-up is not counted.
 //!
-//! The futures are driven by a minimal loop (poll with a no-op waker until ready) so only the
-//! futures are measured. Before the groups, `main` prints the size of each leaf's future.
+//! The first three are driven by a minimal loop (poll with a no-op waker until ready) so only
+//! the futures are measured. Before the groups, `main` prints the size of each leaf's future.
 
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 
@@ -44,6 +50,17 @@ fn drive<F: Future>(future: F) -> F::Output {
             return output;
         }
     }
+}
+
+/// Runs `iters` rounds of `round` inside one `corio::run`; returns the time the rounds took.
+fn on_corio_loop<F: Future<Output = u64>>(iters: u64, round: impl Fn() -> F) -> Duration {
+    corio::run(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            black_box(round().await);
+        }
+        start.elapsed()
+    })
 }
 
 /// The workloads' fns, once bare and once as coroutines: the bodies are token for token the
@@ -125,6 +142,16 @@ fn bench(c: &mut Criterion) {
     group.bench_function("bare_async_fn", |b| b.iter(|| drive(bare::depth9())));
     group.bench_function("corio_coroutine", |b| b.iter(|| drive(coro::depth9())));
     group.finish();
+
+    let mut group = c.benchmark_group("frame_loop");
+    group.sample_size(50);
+    group.bench_function("bare_async_fn", |b| {
+        b.iter_custom(|iters| on_corio_loop(iters, bare::yield_1000))
+    });
+    group.bench_function("corio_coroutine", |b| {
+        b.iter_custom(|iters| on_corio_loop(iters, coro::yield_1000))
+    });
+    group.finish();
 }
 
 /// `size_of_val` of a future, without polling it.
@@ -137,6 +164,10 @@ fn main() {
     assert_eq!(drive(bare::yield_1000()), drive(coro::yield_1000()));
     assert_eq!(drive(bare::depth9()), 109);
     assert_eq!(drive(coro::depth9()), 109);
+    assert_eq!(
+        corio::run(bare::yield_1000()),
+        corio::run(coro::yield_1000())
+    );
     println!("future sizes in bytes (bare async fn -> #[corio::coroutine]):");
     // The coroutines are dropped unpolled: keep their never-awaited reports off stderr.
     let (sizes, _reports) = corio::capture_never_awaited(|| {

@@ -30,6 +30,7 @@ use futures::task::LocalSpawnExt;
 const N: usize = 100_000;
 
 mod support;
+use support::yield_now;
 
 #[global_allocator]
 static GLOBAL: support::CountingAlloc = support::CountingAlloc;
@@ -40,20 +41,6 @@ async fn spawn_all_await_all<H: Future>(n: usize, mut spawn: impl FnMut() -> H) 
     for handle in handles {
         handle.await;
     }
-}
-
-/// Returns `Pending` once after waking itself: every executor's equivalent of `sleep(0)`.
-async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await;
 }
 
 thread_local! {

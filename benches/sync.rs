@@ -26,10 +26,9 @@
 //!   consumer task gets them: corio's `Queue`, tokio's `mpsc::channel(100)`, async-channel's
 //!   `bounded(100)`.
 
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
@@ -41,19 +40,8 @@ const SEM_ACQUISITIONS: usize = 100_000;
 const QUEUE_ITEMS: usize = 1_000_000;
 const QUEUE_MAXSIZE: usize = 100;
 
-/// Returns `Pending` once after waking itself: the same yield on every executor.
-async fn yield_now() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await;
-}
+mod support;
+use support::yield_now;
 
 fn tokio_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

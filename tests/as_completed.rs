@@ -9,25 +9,21 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use corio::{Runner, TimeoutError, as_completed, sleep, time};
+use corio::{TimeoutError, as_completed, sleep, time};
 use futures::{Stream, StreamExt};
 
-#[path = "../examples/common/mod.rs"]
-mod common;
+mod support;
+// `say!` in the included example reaches `crate::common`.
+use support::common;
+use support::{DropCounter, DropToken, assert_send, run_example, run_virtual, thread_after};
 
 #[allow(dead_code)]
 #[path = "../examples/as_completed.rs"]
 mod as_completed_example;
-
-/// Runs `program` on a virtual-time loop.
-fn run_virtual<T>(program: impl Future<Output = T>) -> T {
-    Runner::new().virtual_time().run(program)
-}
 
 /// Sleeps `delay` seconds, then outputs `name`.
 async fn after(delay: f64, name: &str) -> &str {
@@ -128,7 +124,7 @@ fn spread_of_nothing_ends_at_once() {
 
 #[test]
 fn timeout_yields_what_finished_then_one_err_at_the_deadline_then_ends() {
-    let dropped = Counter::default();
+    let dropped = DropCounter::default();
     let (trace, dropped_before_drop) = run_virtual(async {
         let children = [4.0, 1.0, 2.5, 3.0, 0.5].map(|delay| {
             let token = dropped.token();
@@ -144,7 +140,7 @@ fn timeout_yields_what_finished_then_one_err_at_the_deadline_then_ends() {
             trace.push((time(), item));
         }
         assert_eq!(results.next().await, None, "it stays ended");
-        let dropped_before_drop = dropped.get();
+        let dropped_before_drop = dropped.count();
         drop(results);
         (trace, dropped_before_drop)
     });
@@ -161,7 +157,7 @@ fn timeout_yields_what_finished_then_one_err_at_the_deadline_then_ends() {
         dropped_before_drop, 3,
         "the unfinished children live until the stream is dropped"
     );
-    assert_eq!(dropped.get(), 5, "then they are dropped, each once");
+    assert_eq!(dropped.count(), 5, "then they are dropped, each once");
 }
 
 #[test]
@@ -189,34 +185,12 @@ fn timeout_not_reached_ends_without_err() {
     assert_eq!(trace, [(1.0, Ok("a")), (2.0, Ok("b"))]);
 }
 
-/// Counts how many times values made by [`Counter::token`] are dropped.
-#[derive(Clone, Default)]
-struct Counter(Arc<AtomicUsize>);
-
-impl Counter {
-    fn token(&self) -> Token {
-        Token(self.0.clone())
-    }
-    fn get(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Bumps its counter when dropped.
-struct Token(Arc<AtomicUsize>);
-
-impl Drop for Token {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Returns `Pending` (waking itself) `yields` times, then outputs `yields`; `_alive` is dropped
 /// with the future.
 struct Yields {
     yields: usize,
     left: usize,
-    _alive: Token,
+    _alive: DropToken,
 }
 
 impl Future for Yields {
@@ -231,7 +205,7 @@ impl Future for Yields {
     }
 }
 
-fn yields(yields: usize, alive: &Counter) -> Yields {
+fn yields(yields: usize, alive: &DropCounter) -> Yields {
     Yields {
         yields,
         left: yields,
@@ -242,7 +216,7 @@ fn yields(yields: usize, alive: &Counter) -> Yields {
 #[test]
 fn dropping_the_fixed_form_at_every_poll_point_drops_each_child_once() {
     for polls in 0..=8 {
-        let alive = Counter::default();
+        let alive = DropCounter::default();
         let mut stream = Box::pin(as_completed!(
             yields(2, &alive),
             yields(0, &alive),
@@ -258,13 +232,13 @@ fn dropping_the_fixed_form_at_every_poll_point_drops_each_child_once() {
             }
         }
         assert_eq!(
-            alive.get(),
+            alive.count(),
             yielded.len(),
             "a yielded child was dropped before its output came out"
         );
         drop(stream);
         assert_eq!(
-            alive.get(),
+            alive.count(),
             3,
             "each child dropped once, after {polls} polls"
         );
@@ -276,7 +250,7 @@ fn dropping_the_fixed_form_at_every_poll_point_drops_each_child_once() {
 #[test]
 fn dropping_the_spread_at_every_poll_point_drops_each_child_once() {
     for polls in 0..=8 {
-        let alive = Counter::default();
+        let alive = DropCounter::default();
         let children: Vec<Yields> = [3, 0, 2, 1]
             .into_iter()
             .map(|n| yields(n, &alive))
@@ -291,10 +265,10 @@ fn dropping_the_spread_at_every_poll_point_drops_each_child_once() {
                 Poll::Pending => {}
             }
         }
-        assert_eq!(alive.get(), yielded.len());
+        assert_eq!(alive.count(), yielded.len());
         drop(stream);
         assert_eq!(
-            alive.get(),
+            alive.count(),
             4,
             "each child dropped once, after {polls} polls"
         );
@@ -305,7 +279,7 @@ fn dropping_the_spread_at_every_poll_point_drops_each_child_once() {
 #[test]
 fn dropping_the_timeout_form_at_every_step_drops_each_child_once() {
     for steps in 0..=4 {
-        let alive = Counter::default();
+        let alive = DropCounter::default();
         let yielded = run_virtual(async {
             let children = [3, 1, 2].map(|delay| {
                 let token = alive.token();
@@ -325,7 +299,7 @@ fn dropping_the_timeout_form_at_every_step_drops_each_child_once() {
             yielded
         });
         assert_eq!(
-            alive.get(),
+            alive.count(),
             3,
             "each child dropped once, after {steps} steps"
         );
@@ -400,16 +374,6 @@ fn each_child_is_polled_only_when_woken() {
     );
 }
 
-/// Outputs `value` after a thread sleeping `millis` wakes it: a wake from another thread.
-fn thread_after(millis: u64, value: u32) -> impl Future<Output = u32> + Send {
-    let (sender, receiver) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(millis));
-        let _ = sender.send(value);
-    });
-    async move { receiver.await.unwrap() }
-}
-
 #[test]
 fn runs_under_futures_block_on_with_wakes_from_other_threads() {
     let spread: Vec<u32> = futures::executor::block_on(
@@ -472,11 +436,6 @@ fn timeout_works_off_the_corio_loop() {
     assert_eq!(items, [Ok(1), Err(TimeoutError)]);
 }
 
-/// Streams of `as_completed!` are `Send` when their children are.
-fn assert_send<T: Send>(value: T) -> T {
-    value
-}
-
 #[test]
 fn runs_on_tokio_multi_thread_and_its_items_cross_threads() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -519,13 +478,7 @@ fn runs_on_tokio_multi_thread_and_its_items_cross_threads() {
 
 #[test]
 fn the_as_completed_example_prints_in_completion_order() {
-    let mut output = None;
-    let lines = common::capture(|| {
-        output = Some(run_virtual(async {
-            (as_completed_example::program().await, time())
-        }));
-    });
-    let (printed, end) = output.unwrap();
+    let (printed, lines, end) = run_example(as_completed_example::program());
     assert_eq!(
         printed,
         [

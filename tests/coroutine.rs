@@ -15,8 +15,10 @@ use std::task::{Context, Poll, Waker};
 
 use corio::CoroutineState;
 
-#[path = "../examples/common/mod.rs"]
-mod common;
+mod support;
+// `say!` in the included example reaches `crate::common`.
+use support::common;
+use support::{run_example, run_virtual, yield_once};
 
 #[allow(dead_code)]
 #[path = "../examples/coroutine_repr.rs"]
@@ -25,25 +27,6 @@ mod coroutine_repr;
 /// Polls `future` once with a waker that does nothing.
 fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
     future.poll(&mut Context::from_waker(Waker::noop()))
-}
-
-/// Pending once (waking itself), then ready: a suspension point that needs no executor.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if std::mem::replace(&mut self.0, true) {
-            Poll::Ready(())
-        } else {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
-fn yield_once() -> YieldOnce {
-    YieldOnce(false)
 }
 
 #[corio::coroutine]
@@ -64,14 +47,14 @@ fn state_and_await_site_at_each_step() {
     let sites = coro.info().await_sites();
     assert_eq!(sites.len(), 2);
     assert_eq!(sites[0].file(), "tests/coroutine.rs");
-    assert_eq!(sites[0].line(), 51);
+    assert_eq!(sites[0].line(), 34);
     assert_eq!(sites[0].column(), 18);
     assert_eq!(sites[0].source(), "yield_once().await");
-    assert_eq!((sites[1].line(), sites[1].column()), (53, 18));
+    assert_eq!((sites[1].line(), sites[1].column()), (36, 18));
     assert_eq!(sites[1].source(), "yield_once().await");
     assert_eq!(
         sites[0].to_string(),
-        "tests/coroutine.rs:51:18: yield_once().await"
+        "tests/coroutine.rs:34:18: yield_once().await"
     );
 
     let mut coro = std::pin::pin!(coro);
@@ -399,7 +382,7 @@ async fn say_after(delay: f64, what: &str) -> String {
 
 #[test]
 fn on_the_corio_loop_under_virtual_time() {
-    let (out, end) = corio::Runner::new().virtual_time().run(async {
+    let (out, end) = run_virtual(async {
         let first = say_after(1.0, "hello").await;
         let task = corio::create_task(say_after(2.0, "world"));
         let second = task.await.unwrap();
@@ -462,13 +445,7 @@ fn send_and_sync_exactly_when_the_body_is() {
 
 #[test]
 fn coroutine_repr_example() {
-    let mut end = 0.0;
-    let lines = common::capture(|| {
-        end = corio::Runner::new().virtual_time().run(async {
-            coroutine_repr::program().await;
-            corio::time()
-        });
-    });
+    let ((), lines, end) = run_example(coroutine_repr::program());
     assert_eq!(lines.len(), 2, "{lines:#?}");
     let (t, repr) = &lines[0];
     assert_eq!(*t, 0.0);

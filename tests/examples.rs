@@ -9,11 +9,12 @@
 // purpose.
 #![allow(clippy::duplicate_mod)]
 
-use std::future::Future;
 use std::sync::Mutex;
 
-#[path = "../examples/common/mod.rs"]
-mod common;
+mod support;
+// `say!` in the included examples reaches `crate::common`.
+use support::common;
+use support::run_example;
 
 #[allow(dead_code)]
 #[path = "../examples/background_tasks.rs"]
@@ -44,21 +45,6 @@ mod say_after_sequential;
 /// restore the silent hook another installed.
 static PANIC_HOOK: Mutex<()> = Mutex::new(());
 
-/// Runs `program` on a virtual-time loop; returns its output, the lines it said with their loop
-/// times, and the loop time at its end.
-fn run<T>(program: impl Future<Output = T>) -> (T, Vec<(f64, String)>, f64) {
-    let mut result = None;
-    let lines = common::capture(|| {
-        result = Some(
-            corio::Runner::new()
-                .virtual_time()
-                .run(async { (program.await, corio::time()) }),
-        );
-    });
-    let (output, end) = result.expect("the program ran");
-    (output, lines, end)
-}
-
 /// Whether `line` matches `expected`, where each `#` of `expected` stands for one digit.
 fn matches(line: &str, expected: &str) -> bool {
     line.chars().count() == expected.chars().count()
@@ -84,7 +70,7 @@ const DATETIME: &str = "####-##-## ##:##:##.######";
 
 #[test]
 fn hello_world() {
-    let ((), lines, end) = run(hello_world::program());
+    let ((), lines, end) = run_example(hello_world::program());
     assert_lines(&lines, &[(0.0, "Hello ..."), (1.0, "... World!")]);
     assert_eq!(end, 1.0);
 }
@@ -92,7 +78,7 @@ fn hello_world() {
 #[test]
 fn nested_run() {
     let _turn = PANIC_HOOK.lock().unwrap_or_else(|e| e.into_inner());
-    let ((), lines, end) = run(nested_run::program());
+    let ((), lines, end) = run_example(nested_run::program());
     assert_eq!(lines.len(), 3, "{lines:#?}");
     let (t, error) = &lines[0];
     assert_eq!(*t, 0.0);
@@ -106,7 +92,7 @@ fn nested_run() {
 
 #[test]
 fn say_after_sequential() {
-    let ((), lines, end) = run(say_after_sequential::program());
+    let ((), lines, end) = run_example(say_after_sequential::program());
     assert_lines(
         &lines,
         &[
@@ -121,7 +107,7 @@ fn say_after_sequential() {
 
 #[test]
 fn say_after_concurrent() {
-    let (result, lines, end) = run(say_after_concurrent::program());
+    let (result, lines, end) = run_example(say_after_concurrent::program());
     result.unwrap();
     assert_lines(
         &lines,
@@ -137,7 +123,7 @@ fn say_after_concurrent() {
 
 #[test]
 fn nested() {
-    let (result, lines, end) = run(nested::program());
+    let (result, lines, end) = run_example(nested::program());
     result.unwrap();
     assert_lines(&lines, &[(0.0, "42"), (0.0, "42")]);
     assert_eq!(end, 0.0);
@@ -145,7 +131,7 @@ fn nested() {
 
 #[test]
 fn background_tasks() {
-    let ((), lines, end) = run(background_tasks::program());
+    let ((), lines, end) = run_example(background_tasks::program());
     assert_lines(
         &lines,
         &[
@@ -168,7 +154,7 @@ fn background_tasks() {
 
 #[test]
 fn display_date() {
-    let ((), lines, end) = run(display_date::program());
+    let ((), lines, end) = run_example(display_date::program());
     assert_lines(
         &lines,
         &[
@@ -190,7 +176,7 @@ fn notebook() {
         let frames = frames.clone();
         std::rc::Rc::new(move |text: &str| frames.borrow_mut().push_str(text))
     };
-    let (result, mut lines, end) = run(notebook::program(screen));
+    let (result, mut lines, end) = run_example(notebook::program(screen));
     result.unwrap();
 
     // The async spinner drew 30 frames (0.0 .. 2.9 s), each followed by as many backspaces,

@@ -3,13 +3,14 @@
 #![allow(clippy::duplicate_mod)]
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-#[path = "../examples/common/mod.rs"]
-mod common;
+mod support;
+// `say!` in the included examples reaches `crate::common`.
+use support::common;
+use support::run_example;
 
 #[allow(dead_code)]
 #[path = "../examples/event_loop.rs"]
@@ -24,21 +25,11 @@ mod spinner_async;
 #[path = "../examples/spinner_thread.rs"]
 mod spinner_thread;
 
-/// Runs `program` on a virtual-time loop; returns its output and the lines it said with
-/// their loop times.
-fn run<T>(program: impl Future<Output = T>) -> (T, Vec<(f64, String)>) {
-    let mut result = None;
-    let lines = common::capture(|| {
-        result = Some(corio::Runner::new().virtual_time().run(program));
-    });
-    (result.expect("the program ran"), lines)
-}
-
 const ERASE: &str = "\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
 
 #[test]
 fn event_loop_prints_the_running_loop() {
-    let (event_loop, lines) = run(event_loop::program());
+    let (event_loop, lines, _) = run_example(event_loop::program());
     assert_eq!(
         lines,
         [(
@@ -54,7 +45,7 @@ fn event_loop_prints_the_running_loop() {
 
 #[test]
 fn futures_resolves_after_one_second() {
-    let ((), lines) = run(futures::program());
+    let ((), lines, _) = run_example(futures::program());
     assert_eq!(
         lines,
         [
@@ -72,7 +63,7 @@ fn spinner_async_draws_thirty_frames_then_erases() {
         let frames = frames.clone();
         Rc::new(move |text: &str| frames.borrow_mut().push((corio::time(), text.to_string())))
     };
-    let (answer, lines) = run(spinner_async::program(screen));
+    let (answer, lines, _) = run_example(spinner_async::program(screen));
     assert_eq!(answer, 42);
     assert_eq!(
         lines,

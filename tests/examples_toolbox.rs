@@ -6,33 +6,18 @@
 // files load several times on purpose.
 #![allow(clippy::duplicate_mod)]
 
-use std::future::Future;
-
-#[path = "../examples/common/mod.rs"]
-mod common;
+mod support;
+// `say!` in the included examples reaches `crate::common`.
+use support::common;
+use support::run_example;
 
 #[allow(dead_code)]
 #[path = "../examples/wait.rs"]
 mod wait;
 
-/// Runs `program` on a virtual-time loop; returns its output, the lines it said with their loop
-/// times, and the loop time at its end.
-fn run<T>(program: impl Future<Output = T>) -> (T, Vec<(f64, String)>, f64) {
-    let mut result = None;
-    let lines = common::capture(|| {
-        result = Some(
-            corio::Runner::new()
-                .virtual_time()
-                .run(async { (program.await, corio::time()) }),
-        );
-    });
-    let (output, end) = result.expect("the program ran");
-    (output, lines, end)
-}
-
 #[test]
 fn wait() {
-    let ((), lines, end) = run(wait::program());
+    let ((), lines, end) = run_example(wait::program());
     assert_eq!(lines, [(0.0, "done".to_string())]);
     assert_eq!(end, 0.0);
 }

@@ -13,19 +13,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use corio::{Runner, gather, sleep, time};
+use corio::{gather, sleep, time};
 
-#[path = "../examples/common/mod.rs"]
-mod common;
+mod support;
+// `say!` in the included example reaches `crate::common`.
+use support::common;
+use support::{
+    DropCounter, DropToken, assert_send, run_example, run_virtual, thread_after, yield_once,
+};
 
 #[allow(dead_code)]
 #[path = "../examples/factorial_gather.rs"]
 mod factorial_gather;
-
-/// Runs `program` on a virtual-time loop.
-fn run_virtual<T>(program: impl Future<Output = T>) -> T {
-    Runner::new().virtual_time().run(program)
-}
 
 /// Sleeps `delay` seconds, records `(time, name)` in `trace`, outputs `name`.
 async fn after(
@@ -143,30 +142,12 @@ fn spread_of_nothing_is_an_empty_vec() {
     );
 }
 
-/// Counts how many times values made by [`Counter::token`] are dropped.
-#[derive(Clone, Default)]
-struct Counter(Arc<AtomicUsize>);
-
-impl Counter {
-    fn token(&self) -> Token {
-        Token(self.0.clone())
-    }
-    fn get(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Bumps its counter when dropped.
-struct Token(Arc<AtomicUsize>);
-
-impl Drop for Token {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Sleeps `delay`, then outputs `result`; `token` is dropped with the future.
-async fn fallible(delay: u64, result: Result<u32, String>, token: Token) -> Result<u32, String> {
+async fn fallible(
+    delay: u64,
+    result: Result<u32, String>,
+    token: DropToken,
+) -> Result<u32, String> {
     let _token = token;
     sleep(delay).await;
     result
@@ -174,7 +155,7 @@ async fn fallible(delay: u64, result: Result<u32, String>, token: Token) -> Resu
 
 #[test]
 fn try_outputs_every_ok_in_argument_order() {
-    let dropped = Counter::default();
+    let dropped = DropCounter::default();
     let output = run_virtual(async {
         gather!(try
             fallible(2, Ok(1), dropped.token()),
@@ -183,12 +164,12 @@ fn try_outputs_every_ok_in_argument_order() {
         .await
     });
     assert_eq!(output, Ok((1, 2)));
-    assert_eq!(dropped.get(), 2);
+    assert_eq!(dropped.count(), 2);
 }
 
 #[test]
 fn try_returns_the_first_err_and_drops_the_rest_at_once() {
-    let dropped = Counter::default();
+    let dropped = DropCounter::default();
     let (output, at, dropped_then) = run_virtual(async {
         let output = gather!(try
             fallible(5, Ok(1), dropped.token()),
@@ -197,7 +178,7 @@ fn try_returns_the_first_err_and_drops_the_rest_at_once() {
             fallible(9, Ok(4), dropped.token()),
         )
         .await;
-        (output, time(), dropped.get())
+        (output, time(), dropped.count())
     });
     // The third child fails first (at 1.0): its error wins, the others are dropped then.
     assert_eq!(output, Err("third".to_string()));
@@ -206,12 +187,12 @@ fn try_returns_the_first_err_and_drops_the_rest_at_once() {
         dropped_then, 4,
         "every child dropped by the time the error is returned"
     );
-    assert_eq!(dropped.get(), 4, "and exactly once");
+    assert_eq!(dropped.count(), 4, "and exactly once");
 }
 
 #[test]
 fn try_spread_returns_the_first_err_and_drops_the_rest_at_once() {
-    let dropped = Counter::default();
+    let dropped = DropCounter::default();
     let (output, at, dropped_then) = run_virtual(async {
         let children = (0..10u64).map(|i| {
             let result = if i == 7 {
@@ -222,12 +203,12 @@ fn try_spread_returns_the_first_err_and_drops_the_rest_at_once() {
             fallible(if i >= 7 { 10 - i } else { 20 }, result, dropped.token())
         });
         let output = gather!(try ..children).await;
-        (output, time(), dropped.get())
+        (output, time(), dropped.count())
     });
     assert_eq!(output, Err("child 7".to_string()));
     assert_eq!(at, 3.0);
     assert_eq!(dropped_then, 10);
-    assert_eq!(dropped.get(), 10);
+    assert_eq!(dropped.count(), 10);
 }
 
 #[test]
@@ -242,18 +223,18 @@ fn try_spread_outputs_every_ok() {
     assert_eq!(output, Ok(vec![0, 10, 20, 30, 40]));
 }
 
-/// A future that returns `Pending` (waking itself) `yields` times, then outputs a [`Token`];
+/// A future that returns `Pending` (waking itself) `yields` times, then outputs a [`DropToken`];
 /// counts its polls, and its `_alive` token is dropped with it.
 struct Yields {
     yields: usize,
     polls: Arc<AtomicUsize>,
-    output: Option<Token>,
-    _alive: Token,
+    output: Option<DropToken>,
+    _alive: DropToken,
 }
 
 impl Future for Yields {
-    type Output = Token;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Token> {
+    type Output = DropToken;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<DropToken> {
         self.polls.fetch_add(1, Ordering::SeqCst);
         if self.yields == 0 {
             return Poll::Ready(self.output.take().expect("polled after completion"));
@@ -280,7 +261,7 @@ fn poll_then_drop<F: Future>(future: F, polls: usize) -> bool {
 #[test]
 fn dropping_at_every_poll_point_drops_each_child_once() {
     for polls in 0..=5 {
-        let (alive, outputs) = (Counter::default(), Counter::default());
+        let (alive, outputs) = (DropCounter::default(), DropCounter::default());
         let child = |yields| Yields {
             yields,
             polls: Arc::default(),
@@ -290,12 +271,12 @@ fn dropping_at_every_poll_point_drops_each_child_once() {
         let finished = poll_then_drop(gather!(child(0), child(2), child(1)), polls);
         assert_eq!(finished, polls >= 3, "after {polls} polls");
         assert_eq!(
-            alive.get(),
+            alive.count(),
             3,
             "each child dropped once, after {polls} polls"
         );
         assert_eq!(
-            outputs.get(),
+            outputs.count(),
             3,
             "each output dropped once, after {polls} polls"
         );
@@ -306,13 +287,13 @@ fn dropping_at_every_poll_point_drops_each_child_once() {
 fn dropping_try_at_every_poll_point_drops_each_child_once() {
     for spread in [false, true] {
         for polls in 0..=5 {
-            let alive = Counter::default();
+            let alive = DropCounter::default();
             let child = |yields: usize, result: Result<u8, u8>| {
                 let token = alive.token();
                 async move {
                     let _token = token;
                     for _ in 0..yields {
-                        corio_yield().await;
+                        yield_once().await;
                     }
                     result
                 }
@@ -334,13 +315,13 @@ fn dropping_try_at_every_poll_point_drops_each_child_once() {
             if polls >= 4 {
                 // The second child fails at its fourth poll; the others are dropped then.
                 assert_eq!(output, Some(Err(2)));
-                assert_eq!(alive.get(), 3, "the error dropped every child");
+                assert_eq!(alive.count(), 3, "the error dropped every child");
             } else {
                 assert_eq!(output, None);
             }
             drop(future);
             assert_eq!(
-                alive.get(),
+                alive.count(),
                 3,
                 "each child dropped once, after {polls} polls"
             );
@@ -351,7 +332,7 @@ fn dropping_try_at_every_poll_point_drops_each_child_once() {
 #[test]
 fn dropping_the_spread_at_every_poll_point_drops_each_child_once() {
     for polls in 0..=6 {
-        let (alive, outputs) = (Counter::default(), Counter::default());
+        let (alive, outputs) = (DropCounter::default(), DropCounter::default());
         let children: Vec<Yields> = [3, 0, 4, 1, 2]
             .into_iter()
             .map(|yields| Yields {
@@ -364,31 +345,16 @@ fn dropping_the_spread_at_every_poll_point_drops_each_child_once() {
         let finished = poll_then_drop(gather!(..children), polls);
         assert_eq!(finished, polls >= 5, "after {polls} polls");
         assert_eq!(
-            alive.get(),
+            alive.count(),
             5,
             "each child dropped once, after {polls} polls"
         );
         assert_eq!(
-            outputs.get(),
+            outputs.count(),
             5,
             "each output dropped once, after {polls} polls"
         );
     }
-}
-
-/// Yields once, waking itself: `asyncio.sleep(0)` for any executor.
-async fn corio_yield() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await;
 }
 
 /// Whether each flag is set, and the waker of the future waiting on it.
@@ -497,11 +463,6 @@ fn runs_on_tokio_current_thread() {
     assert_eq!(output, ("slow", "fast", (0..10).collect::<Vec<_>>()));
 }
 
-/// `gather!` futures are `Send` when their children are.
-fn assert_send<T: Send>(value: T) -> T {
-    value
-}
-
 #[test]
 fn runs_on_tokio_multi_thread_and_its_output_crosses_threads() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -540,13 +501,7 @@ fn runs_on_tokio_multi_thread_and_its_output_crosses_threads() {
 
 #[test]
 fn factorial_gather_prints_what_asyncio_prints() {
-    let mut output = None;
-    let lines = common::capture(|| {
-        output = Some(run_virtual(async {
-            (factorial_gather::program().await, time())
-        }));
-    });
-    let (list, end) = output.unwrap();
+    let (list, lines, end) = run_example(factorial_gather::program());
     assert_eq!(list, [2, 6, 24]);
     assert_eq!(end, 3.0);
     let expected = [
@@ -563,14 +518,4 @@ fn factorial_gather_prints_what_asyncio_prints() {
     ];
     let lines: Vec<(f64, &str)> = lines.iter().map(|(t, l)| (*t, l.as_str())).collect();
     assert_eq!(lines, expected);
-}
-
-/// Outputs `value` after a thread sleeping `millis` wakes it: a wake from another thread.
-fn thread_after(millis: u64, value: u32) -> impl Future<Output = u32> + Send {
-    let (sender, receiver) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(millis));
-        let _ = sender.send(value);
-    });
-    async move { receiver.await.unwrap() }
 }

@@ -4,7 +4,6 @@
 //! `sleep` (and `wait_for!`) gained this: `create_task` and `time()` still need a loop.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +11,9 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use corio::{Sleep, sleep};
+
+mod support;
+use support::{panic_message, run_virtual};
 
 /// Asserts `elapsed` is at least `at_least` (a timer never fires early) and not absurdly long.
 #[track_caller]
@@ -30,15 +32,6 @@ impl Wake for CountWakes {
     fn wake(self: Arc<Self>) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
-}
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let payload = catch_unwind(AssertUnwindSafe(f)).unwrap_err();
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
 }
 
 #[test]
@@ -162,7 +155,7 @@ fn a_sleep_first_polled_outside_a_loop_keeps_the_portable_timer() {
 #[test]
 fn inside_a_loop_the_loop_timer_is_used() {
     let start = Instant::now();
-    let at = corio::Runner::new().virtual_time().run(async {
+    let at = run_virtual(async {
         sleep(3600).await;
         corio::time()
     });

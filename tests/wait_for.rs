@@ -5,61 +5,23 @@
 // The example declares its own `mod common;` beside this file's: loaded twice on purpose.
 #![allow(clippy::duplicate_mod)]
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use corio::{Runner, TimeoutError, create_task, sleep, time, wait_for};
+use corio::{TimeoutError, create_task, sleep, time, wait_for};
 
-#[path = "../examples/common/mod.rs"]
-mod common;
+mod support;
+// `say!` in the included example reaches `crate::common`.
+use support::common;
+use support::{DropCounter, panic_message, run_example, run_virtual, yield_once};
 
 #[allow(dead_code)]
 #[path = "../examples/wait_for_eternity.rs"]
 mod wait_for_eternity;
-
-fn virtual_run<T>(future: impl Future<Output = T>) -> T {
-    Runner::new().virtual_time().run(future)
-}
-
-/// Counts drops of the tokens it hands out.
-#[derive(Clone, Default)]
-struct Drops(Rc<Cell<u32>>);
-
-struct Token(Rc<Cell<u32>>);
-
-impl Drop for Token {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() + 1);
-    }
-}
-
-impl Drops {
-    fn token(&self) -> Token {
-        Token(self.0.clone())
-    }
-    fn count(&self) -> u32 {
-        self.0.get()
-    }
-}
-
-/// Pending once (waking itself), then ready: a future that is not ready at its first poll.
-async fn yield_once() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await;
-}
 
 /// Sleeps `secs`, then returns `value`.
 async fn after<T>(secs: f64, value: T) -> T {
@@ -67,30 +29,21 @@ async fn after<T>(secs: f64, value: T) -> T {
     value
 }
 
-fn panic_message(f: impl FnOnce()) -> String {
-    let payload = catch_unwind(AssertUnwindSafe(f)).unwrap_err();
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
-}
-
 #[test]
 fn the_future_finishes_in_time() {
-    let out = virtual_run(async { (wait_for!(after(1.0, "done"), 2).await, time()) });
+    let out = run_virtual(async { (wait_for!(after(1.0, "done"), 2).await, time()) });
     assert_eq!(out, (Ok("done"), 1.0));
 }
 
 #[test]
 fn the_timeout_comes_first() {
-    let out = virtual_run(async { (wait_for!(after(3600.0, "yay!"), 1.5).await, time()) });
+    let out = run_virtual(async { (wait_for!(after(3600.0, "yay!"), 1.5).await, time()) });
     assert_eq!(out, (Err(TimeoutError), 1.5));
 }
 
 #[test]
 fn a_ready_future_never_times_out() {
-    let out = virtual_run(async {
+    let out = run_virtual(async {
         [
             wait_for!(async { 1 }, 0).await,
             wait_for!(async { 2 }, -1).await,
@@ -104,8 +57,8 @@ fn a_ready_future_never_times_out() {
 
 #[test]
 fn a_timeout_of_zero_or_less_times_out_at_the_first_pending_poll() {
-    let out = virtual_run(async {
-        let drops = Drops::default();
+    let out = run_virtual(async {
+        let drops = DropCounter::default();
         let token = drops.token();
         let zero = wait_for!(
             async move {
@@ -124,7 +77,7 @@ fn a_timeout_of_zero_or_less_times_out_at_the_first_pending_poll() {
 #[test]
 fn the_inner_future_is_polled_first_at_every_poll() {
     // The deadline passes while the future is ready too: the future's output wins.
-    let out = virtual_run(async {
+    let out = run_virtual(async {
         let mut waiting = pin!(wait_for!(after(1.0, "inner"), 0.5));
         // First poll arms both timers; then let the clock pass both deadlines before the
         // next poll.
@@ -144,7 +97,7 @@ fn the_inner_future_is_polled_first_at_every_poll() {
 /// armed before the deadline's (polled first) or after it (behind a `sleep(0)`).
 #[test]
 fn a_tie_at_the_deadline_goes_to_the_future() {
-    let out = virtual_run(async {
+    let out = run_virtual(async {
         let armed_first = wait_for!(after(1.0, "armed first"), 1).await;
         let armed_later = wait_for!(
             async {
@@ -166,8 +119,8 @@ fn a_tie_at_the_deadline_goes_to_the_future() {
 /// the same pass (the documented exception).
 #[test]
 fn a_task_finishing_at_the_deadline_loses_and_is_cancelled() {
-    let out = virtual_run(async {
-        let drops = Drops::default();
+    let out = run_virtual(async {
+        let drops = DropCounter::default();
         let token = drops.token();
         let task = create_task(async move {
             let _token = token;
@@ -183,7 +136,7 @@ fn a_task_finishing_at_the_deadline_loses_and_is_cancelled() {
 
 #[test]
 fn none_means_no_timeout() {
-    let out = virtual_run(async {
+    let out = run_virtual(async {
         let bare = wait_for!(after(3600.0, 1), None).await;
         let keyword = wait_for!(after(3600.0, 2), timeout = None).await;
         let typed: Option<Duration> = None;
@@ -195,7 +148,7 @@ fn none_means_no_timeout() {
 
 #[test]
 fn timeouts_of_every_form() {
-    let out = virtual_run(async {
+    let out = run_virtual(async {
         let mut ends = Vec::new();
         let _ = wait_for!(sleep(10), 1).await;
         ends.push(time());
@@ -226,8 +179,8 @@ fn a_bad_timeout_panics_where_wait_for_is_called() {
 
 #[test]
 fn the_inner_future_is_dropped_before_the_error_returns() {
-    let out = virtual_run(async {
-        let drops = Drops::default();
+    let out = run_virtual(async {
+        let drops = DropCounter::default();
         let token = drops.token();
         let result = wait_for!(
             async move {
@@ -247,8 +200,8 @@ fn the_inner_future_is_dropped_before_the_error_returns() {
 /// step run before it returns the error, at the same loop time.
 #[test]
 fn a_task_awaited_inside_is_cancelled_by_the_time_the_error_returns() {
-    let out = virtual_run(async {
-        let drops = Drops::default();
+    let out = run_virtual(async {
+        let drops = DropCounter::default();
         let (spawned, passed) = (drops.token(), drops.token());
         let inside = wait_for!(
             async move {
@@ -282,7 +235,7 @@ fn a_task_awaited_inside_is_cancelled_by_the_time_the_error_returns() {
 /// Waiting on `&mut task` leaves the task running after a timeout, as `asyncio.shield` does.
 #[test]
 fn waiting_on_a_borrowed_task_keeps_it() {
-    let out = virtual_run(async {
+    let out = run_virtual(async {
         let mut task = create_task(after(2.0, "kept"));
         let first = wait_for!(&mut task, 1).await.map(Result::ok);
         let second = wait_for!(&mut task, 5).await.map(Result::ok);
@@ -299,7 +252,7 @@ fn timeouts_interleave_with_other_tasks_in_deadline_order() {
     let log = |trace: &Rc<RefCell<Vec<String>>>, line: &str| {
         trace.borrow_mut().push(format!("{} {line}", time()));
     };
-    virtual_run({
+    run_virtual({
         let trace = trace.clone();
         async move {
             let other = create_task({
@@ -334,8 +287,8 @@ fn timeouts_interleave_with_other_tasks_in_deadline_order() {
 fn dropping_at_every_poll_point_drops_the_inner_future_once() {
     for timeout in [10.0, 1.2] {
         for polls in 0..6 {
-            let (dropped_before, dropped_after) = virtual_run(async {
-                let drops = Drops::default();
+            let (dropped_before, dropped_after) = run_virtual(async {
+                let drops = DropCounter::default();
                 let token = drops.token();
                 let mut waiting = Box::pin(wait_for!(
                     async move {
@@ -370,7 +323,7 @@ fn dropping_at_every_poll_point_drops_the_inner_future_once() {
 #[test]
 fn polling_again_after_it_returned_panics() {
     let message = panic_message(|| {
-        virtual_run(async {
+        run_virtual(async {
             let mut waiting = pin!(wait_for!(async { 1 }, 1));
             assert_eq!((&mut waiting).await, Ok(1));
             let _ = (&mut waiting).await;
@@ -392,7 +345,7 @@ fn borrowed_data_and_generic_code() {
             .flatten()
     }
     let names = vec![String::from("ann"), String::from("bob")];
-    let out = virtual_run(first_in_time(&names, 1));
+    let out = run_virtual(first_in_time(&names, 1));
     assert_eq!(out.as_deref(), Some("ann"));
 }
 
@@ -414,7 +367,7 @@ fn on_block_on() {
     assert_eq!(in_time, Ok("slept"));
 
     let start = Instant::now();
-    let drops = Drops::default();
+    let drops = DropCounter::default();
     let token = drops.token();
     let late = futures::executor::block_on(wait_for!(
         async move {
@@ -502,13 +455,7 @@ fn on_tokio_multi_thread_with_outputs_crossing_threads() {
 
 #[test]
 fn wait_for_eternity_prints_timeout_at_one_second() {
-    let mut end = None;
-    let lines = common::capture(|| {
-        end = Some(virtual_run(async {
-            wait_for_eternity::program().await;
-            time()
-        }));
-    });
+    let ((), lines, end) = run_example(wait_for_eternity::program());
     assert_eq!(lines, [(1.0, String::from("timeout!"))]);
-    assert_eq!(end, Some(1.0));
+    assert_eq!(end, 1.0);
 }

@@ -1,12 +1,29 @@
 //! Shared by the bench binaries: a counting global allocator, for the heap figures printed
-//! beside the timings (criterion measures time only), and the flag-driven children of the
-//! spread benches ([`flags`]). Each bench uses part of it.
+//! beside the timings (criterion measures time only), the flag-driven children of the
+//! spread benches ([`flags`]), and [`yield_now`]. Each bench uses part of it.
 #![allow(dead_code)]
 
 pub mod flags;
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+use std::task::Poll;
+
+/// Returns `Pending` once after waking itself: every executor's equivalent of `sleep(0)`, the
+/// same yield for corio and every peer.
+pub async fn yield_now() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
+}
 
 /// Counts live heap bytes and allocations while counting is on ([`start_counting`]);
 /// otherwise it is `System` plus one relaxed load, so the timed benchmarks are not skewed.
