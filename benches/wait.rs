@@ -1,10 +1,10 @@
 //! `corio::wait(tasks, ReturnWhen::AllCompleted)` over n = 1k, 10k and 100k tasks: whether its
 //! cost per task stays flat as n grows.
 //!
-//! Each poll of `wait` looks at every unfinished task and registers its waker with each, so
-//! its work is (its polls) x n: flat per task only while the polls stay few, O(n^2) when the
-//! tasks finish over many loop passes. Each task yields once ([`support::yield_now`]) before it
-//! finishes, so `wait`'s first poll finds every task unfinished and it really waits.
+//! Task `i` sleeps `i + 1` milliseconds (under virtual time, tokio's paused clock for its row), so
+//! the tasks finish one per loop pass and `wait` is woken n times: the regime where a `wait`
+//! that re-registers with every task on each poll costs O(n^2) (it did before it got a waker
+//! per task), and the one a flat cost per task must hold in.
 //!
 //! One criterion group, `wait`, with three rows per n:
 //!
@@ -29,21 +29,27 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-mod support;
-use support::yield_now;
-
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
-/// Spawns `n` corio tasks that yield once, then waits for all of them with `corio::wait`.
+/// Task `i`'s delay: its own deadline, so each task finishes in its own loop pass.
+fn delay(i: usize) -> Duration {
+    Duration::from_millis(i as u64 + 1)
+}
+
+/// Spawns `n` corio tasks that sleep in turn, then waits for all of them with `corio::wait`.
 async fn corio_wait(n: usize) {
-    let tasks: Vec<_> = (0..n).map(|_| corio::create_task(yield_now())).collect();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| corio::create_task(corio::sleep(delay(i))))
+        .collect();
     let (done, pending) = corio::wait(tasks, corio::ReturnWhen::AllCompleted).await;
     assert_eq!((done.len(), pending.len()), (n, 0));
 }
 
-/// Spawns `n` corio tasks that yield once, then drains them through one `FuturesUnordered`.
+/// Spawns the same corio tasks, then drains them through one `FuturesUnordered`.
 async fn corio_futures_unordered(n: usize) {
-    let mut tasks: FuturesUnordered<_> = (0..n).map(|_| corio::create_task(yield_now())).collect();
+    let mut tasks: FuturesUnordered<_> = (0..n)
+        .map(|i| corio::create_task(corio::sleep(delay(i))))
+        .collect();
     let mut finished = 0;
     while let Some(result) = tasks.next().await {
         result.expect("the task finished");
@@ -52,11 +58,11 @@ async fn corio_futures_unordered(n: usize) {
     assert_eq!(finished, n);
 }
 
-/// Spawns `n` tokio tasks that yield once on a `JoinSet`, then drains it with `join_next`.
+/// Spawns the same tasks on a tokio `JoinSet` (paused clock), then drains it with `join_next`.
 async fn tokio_join_set(n: usize) {
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..n {
-        set.spawn(yield_now());
+    for i in 0..n {
+        set.spawn(tokio::time::sleep(delay(i)));
     }
     let mut finished = 0;
     while let Some(result) = set.join_next().await {
@@ -80,11 +86,13 @@ impl<F: Future> Future for CountPolls<'_, F> {
     }
 }
 
-/// How many times `corio::wait` is polled for `n` tasks that yield once.
+/// How many times `corio::wait` is polled for `n` tasks.
 fn wait_polls(n: usize) -> usize {
     let polls = Cell::new(0);
-    corio::run(async {
-        let tasks: Vec<_> = (0..n).map(|_| corio::create_task(yield_now())).collect();
+    virtual_run(async {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| corio::create_task(corio::sleep(delay(i))))
+            .collect();
         let future = Box::pin(corio::wait(tasks, corio::ReturnWhen::AllCompleted));
         let (done, _) = CountPolls {
             future,
@@ -96,8 +104,14 @@ fn wait_polls(n: usize) -> usize {
     polls.get()
 }
 
+fn virtual_run<F: Future>(future: F) -> F::Output {
+    corio::Runner::new().virtual_time().run(future)
+}
+
 fn tokio_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
         .build()
         .expect("tokio runtime")
 }
@@ -113,12 +127,12 @@ fn bench_wait(c: &mut Criterion) {
     for n in SIZES {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::new("corio_wait", n), &n, |b, &n| {
-            b.iter(|| corio::run(corio_wait(n)))
+            b.iter(|| virtual_run(corio_wait(n)))
         });
         group.bench_with_input(
             BenchmarkId::new("corio_futures_unordered", n),
             &n,
-            |b, &n| b.iter(|| corio::run(corio_futures_unordered(n))),
+            |b, &n| b.iter(|| virtual_run(corio_futures_unordered(n))),
         );
         group.bench_with_input(BenchmarkId::new("tokio_join_set", n), &n, |b, &n| {
             b.iter(|| rt.block_on(tokio_join_set(n)))
@@ -128,7 +142,7 @@ fn bench_wait(c: &mut Criterion) {
 }
 
 fn main() {
-    println!("polls of corio::wait (n tasks, each yielding once):");
+    println!("polls of corio::wait (n tasks, each finishing in its own pass):");
     for n in SIZES {
         println!("  n = {n:>7}: {} polls", wait_polls(n));
     }

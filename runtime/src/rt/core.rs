@@ -74,9 +74,6 @@ pub(crate) struct LoopCore {
     /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
     /// naming its slot here (see `callbacks::marker_waker`).
     timer_callbacks: RefCell<Slab<Callback>>,
-    /// What the timers fired this pass did, done at its end (a reused buffer): wakers to wake
-    /// and callbacks to run, in (deadline, arming) order.
-    fired: RefCell<Vec<Fired>>,
     /// What other threads sent, taken in one swap (a reused buffer).
     remote_buf: RefCell<Vec<Remote>>,
     /// Every task that has not finished, so `all_tasks()` can list them and the end of `run`
@@ -104,7 +101,6 @@ impl LoopCore {
             timers: RefCell::new(Wheel::new()),
             selector: RefCell::new(Selector::new()),
             timer_callbacks: RefCell::new(Slab::new()),
-            fired: RefCell::new(Vec::new()),
             remote_buf: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
             next_task_id: Cell::new(1),
@@ -294,10 +290,15 @@ impl LoopCore {
     }
 
     /// Moves what other threads sent to the back of the ready queue.
+    #[inline]
     fn take_remote(&self) {
-        if !self.shared.has_remote() {
-            return;
+        if self.shared.has_remote() {
+            self.take_remote_slow();
         }
+    }
+
+    #[cold]
+    fn take_remote_slow(&self) {
         let mut items = self.remote_buf.take();
         self.shared.take_remote(&mut items);
         for item in items.drain(..) {
@@ -387,15 +388,15 @@ impl LoopCore {
         }
     }
 
-    /// One pass of the loop, as asyncio's `_run_once`.
-    pub(crate) fn run_once(&self) {
-        let mut fired = self.fired.take();
+    /// One pass of the loop, as asyncio's `_run_once`. `fired` is the runner's buffer (empty
+    /// between passes) for what the selector and the timers fire in this pass.
+    pub(crate) fn run_once(&self, fired: &mut Vec<Fired>) {
         self.take_remote();
         if self.idle() {
-            self.wait_for_work(&mut fired);
+            self.wait_for_work(fired);
             self.take_remote();
         } else if self.selector.borrow().has_sources() {
-            self.select(Some(Duration::ZERO), &mut fired);
+            self.select(Some(Duration::ZERO), fired);
         }
         // A pass with no timer armed skips the clock: reading it is most of a hot pass's cost.
         if !self.timers.borrow().is_empty() {
@@ -422,13 +423,14 @@ impl LoopCore {
         // What the selector and the timers fired comes last in this pass, in that order: the
         // woken tasks step in the next, and `call_later` callbacks run here, as asyncio's
         // I/O and timer callbacks do.
-        for item in fired.drain(..) {
-            match item {
-                Fired::Wake(waker) => waker.wake(),
-                Fired::Call(callback) => callback.run(),
+        if !fired.is_empty() {
+            for item in fired.drain(..) {
+                match item {
+                    Fired::Wake(waker) => waker.wake(),
+                    Fired::Call(callback) => callback.run(),
+                }
             }
         }
-        self.fired.replace(fired);
     }
 
     /// Runs the next item of the merged FIFO: the first callback if every step queued before

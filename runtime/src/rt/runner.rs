@@ -66,8 +66,10 @@ impl Runner {
         let enter = Enter::new(&core);
         core.shared().start();
         let mut main = spawn::spawn_main(&core, future);
+        // What each pass fires, done at its end: a buffer kept across passes.
+        let mut fired = Vec::new();
         while !main.is_finished() {
-            core.run_once();
+            core.run_once(&mut fired);
         }
         let mut cx = Context::from_waker(Waker::noop());
         let Poll::Ready(output) = Pin::new(&mut main).poll(&mut cx) else {

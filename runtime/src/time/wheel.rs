@@ -76,7 +76,7 @@ pub(crate) struct Wheel {
     /// `next_deadline` of a real-time loop. `None` means "recompute".
     cached_next: Option<Option<u64>>,
     /// Reused buffer for sorting a level-0 slot.
-    sort_buf: Vec<(u64, u64, u32)>,
+    sort_buf: Vec<(u128, u32)>,
 }
 
 /// log2 of the span of one slot of `level`, in ns.
@@ -351,13 +351,17 @@ impl Wheel {
         let mut index = head;
         while index != NIL {
             let node = &self.nodes[index];
-            buf.push((node.deadline_ns, node.seq, index));
+            // One u128 key per timer: (deadline, seq) compares in two instructions.
+            buf.push((
+                u128::from(node.deadline_ns) << 64 | u128::from(node.seq),
+                index,
+            ));
             index = self.nodes.next(index);
         }
-        buf.sort_unstable();
+        buf.sort_unstable_by_key(|&(order, _)| order);
         // Relinked in order; each node's old links are overwritten as it is linked.
         self.lists[slot] = ListEnds::EMPTY;
-        for &(_, _, index) in &buf {
+        for &(_, index) in &buf {
             let tail = self.lists[slot].tail;
             self.nodes.link_after(&mut self.lists[slot], tail, index);
         }
