@@ -70,6 +70,29 @@ impl<T: AsFd> Source<T> {
         })
     }
 
+    /// [`poll_io`](Self::poll_io) for a byte stream's read or write of `len` bytes: a transfer
+    /// shorter than asked means the kernel's buffer is drained (read) or full (write), so the
+    /// readiness is cleared at once, sparing the next call a `WouldBlock` syscall (tokio does
+    /// the same). Only for stream sockets and pipes, whose reads and writes take what is
+    /// there; never for datagrams.
+    pub(crate) fn poll_stream_io(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let polled = self.poll_io(direction, cx, op);
+        if let Poll::Ready(Ok(n)) = polled {
+            if n > 0 && n < len {
+                context::with_current("corio I/O", |core| {
+                    core.clear_io_ready(self.key, direction);
+                });
+            }
+        }
+        polled
+    }
+
     /// [`poll_io`](Self::poll_io) as a future.
     pub(crate) async fn io<R>(
         &self,

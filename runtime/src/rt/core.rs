@@ -71,6 +71,9 @@ pub(crate) struct LoopCore {
     timers: RefCell<Wheel>,
     /// The file descriptors the loop watches, and who waits on them.
     selector: RefCell<Selector>,
+    /// Whether the previous pass asked the selector (then a busy pass skips its non-blocking
+    /// select).
+    just_selected: Cell<bool>,
     /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
     /// naming its slot here (see `callbacks::marker_waker`).
     timer_callbacks: RefCell<Slab<Callback>>,
@@ -100,6 +103,7 @@ impl LoopCore {
             callbacks: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Wheel::new()),
             selector: RefCell::new(Selector::new()),
+            just_selected: Cell::new(false),
             timer_callbacks: RefCell::new(Slab::new()),
             remote_buf: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
@@ -395,8 +399,13 @@ impl LoopCore {
         if self.idle() {
             self.wait_for_work(fired);
             self.take_remote();
-        } else if self.selector.borrow().has_sources() {
+            self.just_selected.set(true);
+        } else if !self.just_selected.replace(false) && self.selector.borrow().has_sources() {
+            // A busy loop still looks at I/O, as asyncio's `select(0)` each pass, but not in
+            // the pass right after a select: nothing is likely to have arrived in between,
+            // and a ping-pong over a socket would pay a syscall per hop for nothing.
             self.select(Some(Duration::ZERO), fired);
+            self.just_selected.set(true);
         }
         // A pass with no timer armed skips the clock: reading it is most of a hot pass's cost.
         if !self.timers.borrow().is_empty() {

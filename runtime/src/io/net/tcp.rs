@@ -184,16 +184,12 @@ impl TcpStream {
     /// Reads what is there, up to `buf.len()` bytes, waiting until something is (`Ok(0)` at
     /// the end of the stream), as `loop.sock_recv`.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.source
-            .io(Direction::Read, |mut stream| stream.read(buf))
-            .await
+        std::future::poll_fn(|cx| self.poll_read_priv(cx, buf)).await
     }
 
     /// Writes some of `buf`, waiting until the socket takes something, as `socket.send`.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.source
-            .io(Direction::Write, |mut stream| stream.write(buf))
-            .await
+        std::future::poll_fn(|cx| self.poll_write_priv(cx, buf)).await
     }
 
     /// Writes all of `buf`, as `loop.sock_sendall`.
@@ -228,8 +224,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
         self.source
-            .poll_io(Direction::Read, cx, |mut stream| stream.read(buf))
+            .poll_stream_io(Direction::Read, cx, len, |mut stream| stream.read(buf))
     }
 
     pub(crate) fn poll_write_priv(

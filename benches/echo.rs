@@ -1,0 +1,216 @@
+//! TCP echo over loopback: one client's round trips of 64-byte messages, and the throughput of
+//! 100 concurrent clients, each on one thread, beside tokio's current-thread runtime and smol.
+//!
+//! Server and clients run on the same single-threaded executor (one process, one thread, as
+//! the asyncio docs' echo example runs them on one loop), so a round trip is: the client's
+//! write, the server's read and write, the client's read, with the executor's selector in
+//! between. corio uses `corio::net::TcpStream` (its streams API sits on it), tokio its
+//! `TcpStream`, smol `Async<TcpStream>` from async-io on a `LocalExecutor` (async-io waits in
+//! its own reactor, driven from `block_on`).
+//!
+//! * `echo_round_trip`: 1000 round trips of 64 bytes by one client;
+//! * `echo_100_clients`: 100 clients connected at once, 100 round trips each (10k messages).
+//!
+//! Only 127.0.0.1 and ephemeral ports; every loop is bounded by its count.
+
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use criterion::{Criterion, SamplingMode, Throughput};
+
+const MESSAGE: usize = 64;
+const ROUND_TRIPS: usize = 1000;
+const CLIENTS: usize = 100;
+const PER_CLIENT: usize = 100;
+
+/// The peer-independent shape of one executor's echo: bind, serve each connection with
+/// `serve`, and run `clients` clients doing `trips` round trips each with `client`.
+mod corio_echo {
+    use super::*;
+    use corio::net::{TcpListener, TcpStream};
+
+    async fn serve(stream: TcpStream) -> io::Result<()> {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            stream.write_all(&buf[..n]).await?;
+        }
+    }
+
+    async fn client(addr: SocketAddr, trips: usize) -> io::Result<()> {
+        let stream = TcpStream::connect(addr).await?;
+        let message = [7u8; MESSAGE];
+        let mut buf = [0u8; MESSAGE];
+        for _ in 0..trips {
+            stream.write_all(&message).await?;
+            let mut got = 0;
+            while got < MESSAGE {
+                let n = stream.read(&mut buf[got..]).await?;
+                assert!(n > 0, "the server closed early");
+                got += n;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn run(clients: usize, trips: usize) {
+        corio::run(async {
+            let listener = Rc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+            let addr = listener.local_addr().unwrap();
+            let acceptor = listener.clone();
+            let server = corio::create_task(async move {
+                for _ in 0..clients {
+                    let (stream, _) = acceptor.accept().await.unwrap();
+                    corio::create_task(serve(stream)).detach();
+                }
+            });
+            let tasks: Vec<_> = (0..clients)
+                .map(|_| corio::create_task(client(addr, trips)))
+                .collect();
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+            server.await.unwrap();
+        });
+    }
+}
+
+mod tokio_echo {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    async fn serve(mut stream: TcpStream) -> io::Result<()> {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            stream.write_all(&buf[..n]).await?;
+        }
+    }
+
+    async fn client(addr: SocketAddr, trips: usize) -> io::Result<()> {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let message = [7u8; MESSAGE];
+        let mut buf = [0u8; MESSAGE];
+        for _ in 0..trips {
+            stream.write_all(&message).await?;
+            stream.read_exact(&mut buf).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn run(rt: &tokio::runtime::Runtime, clients: usize, trips: usize) {
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                for _ in 0..clients {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    tokio::spawn(serve(stream));
+                }
+            });
+            let tasks: Vec<_> = (0..clients)
+                .map(|_| tokio::spawn(client(addr, trips)))
+                .collect();
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+            server.await.unwrap();
+        });
+    }
+}
+
+mod smol_echo {
+    use super::*;
+    use smol::io::{AsyncReadExt, AsyncWriteExt};
+    use smol::net::{TcpListener, TcpStream};
+
+    async fn serve(mut stream: TcpStream) -> io::Result<()> {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            stream.write_all(&buf[..n]).await?;
+        }
+    }
+
+    async fn client(addr: SocketAddr, trips: usize) -> io::Result<()> {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let message = [7u8; MESSAGE];
+        let mut buf = [0u8; MESSAGE];
+        for _ in 0..trips {
+            stream.write_all(&message).await?;
+            stream.read_exact(&mut buf).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn run(clients: usize, trips: usize) {
+        let ex = Rc::new(smol::LocalExecutor::new());
+        smol::block_on(ex.run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let spawner = ex.clone();
+            let server = ex.spawn(async move {
+                for _ in 0..clients {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    spawner.spawn(serve(stream)).detach();
+                }
+            });
+            let tasks: Vec<_> = (0..clients)
+                .map(|_| ex.spawn(client(addr, trips)))
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            server.await;
+        }));
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut group = c.benchmark_group("echo_round_trip");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5))
+        .sampling_mode(SamplingMode::Flat)
+        .throughput(Throughput::Elements(ROUND_TRIPS as u64));
+    group.bench_function("corio", |b| b.iter(|| corio_echo::run(1, ROUND_TRIPS)));
+    group.bench_function("tokio", |b| b.iter(|| tokio_echo::run(&rt, 1, ROUND_TRIPS)));
+    group.bench_function("smol", |b| b.iter(|| smol_echo::run(1, ROUND_TRIPS)));
+    group.finish();
+
+    let mut group = c.benchmark_group("echo_100_clients");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5))
+        .sampling_mode(SamplingMode::Flat)
+        .throughput(Throughput::Elements((CLIENTS * PER_CLIENT) as u64));
+    group.bench_function("corio", |b| b.iter(|| corio_echo::run(CLIENTS, PER_CLIENT)));
+    group.bench_function("tokio", |b| {
+        b.iter(|| tokio_echo::run(&rt, CLIENTS, PER_CLIENT))
+    });
+    group.bench_function("smol", |b| b.iter(|| smol_echo::run(CLIENTS, PER_CLIENT)));
+    group.finish();
+    c.final_summary();
+}
