@@ -14,7 +14,10 @@ use futures::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, StreamExt};
 
 /// Awaits `fut`, failing the test instead of hanging if it takes over ten seconds.
 async fn bounded<T>(fut: impl Future<Output = T>) -> T {
-    timeout(10).wrap(fut).await.expect("a stream operation hung")
+    timeout(10)
+        .wrap(fut)
+        .await
+        .expect("a stream operation hung")
 }
 
 /// Serves one connection with `handler` and connects to it: the client's reader and writer.
@@ -30,7 +33,9 @@ where
 }
 
 /// Writes each piece one second of loop time apart, then closes.
-fn send_pieces(pieces: &'static [&'static [u8]]) -> impl FnMut(StreamReader, StreamWriter) -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
+fn send_pieces(
+    pieces: &'static [&'static [u8]],
+) -> impl FnMut(StreamReader, StreamWriter) -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
     move |_reader, mut writer| {
         Box::pin(async move {
             for piece in pieces {
@@ -110,7 +115,9 @@ fn echo_over_ipv6_loopback() {
 
 #[test]
 fn reads_on_data_split_across_writes_under_virtual_time() {
-    static PIECES: &[&[u8]] = &[b"hel", b"lo\nwor", b"ld\n", b"abcdef", b"XY", b"Z--", b"end"];
+    static PIECES: &[&[u8]] = &[
+        b"hel", b"lo\nwor", b"ld\n", b"abcdef", b"XY", b"Z--", b"end",
+    ];
     let (log, at) = Runner::new().virtual_time().run(async {
         let (mut reader, _writer, _server) = connect_to(send_pieces(PIECES)).await;
         let mut log = Vec::new();
@@ -181,7 +188,10 @@ fn the_peer_closing_mid_readexactly_is_an_incomplete_read() {
         let inner = incomplete(&error);
         assert_eq!(inner.partial, b"partial");
         assert_eq!(inner.expected, 10);
-        assert_eq!(error.to_string(), "7 bytes read on a total of 10 expected bytes");
+        assert_eq!(
+            error.to_string(),
+            "7 bytes read on a total of 10 expected bytes"
+        );
         assert!(reader.at_eof(), "the partial bytes were taken");
     });
 }
@@ -194,10 +204,7 @@ fn readuntil_at_the_end_is_an_incomplete_read_with_the_separator_missing() {
         assert_eq!(reader.readuntil(b",").await.unwrap(), b"b,");
         let error = reader.readuntil(b"::").await.unwrap_err();
         let inner = incomplete(&error);
-        assert_eq!(
-            (inner.partial.as_slice(), inner.expected),
-            (&b"c"[..], 3)
-        );
+        assert_eq!((inner.partial.as_slice(), inner.expected), (&b"c"[..], 3));
     });
 }
 
@@ -239,7 +246,10 @@ fn a_line_of_exactly_the_limit_is_read_and_one_past_it_overruns() {
         // readuntil leaves the over-long data in the buffer.
         let error = bounded(reader.readuntil(b"\n")).await.unwrap_err();
         assert_eq!(overrun(&error).consumed, 65_537);
-        assert_eq!(bounded(reader.readexactly(65_537)).await.unwrap(), vec![b'b'; 65_537]);
+        assert_eq!(
+            bounded(reader.readexactly(65_537)).await.unwrap(),
+            vec![b'b'; 65_537]
+        );
         assert_eq!(bounded(reader.readline()).await.unwrap(), b"\n");
         assert_eq!(bounded(reader.readline()).await.unwrap(), b"next\n");
     });
@@ -286,8 +296,7 @@ fn readline_over_the_limit_is_invalid_data_and_drops_the_line() {
 #[test]
 fn the_reader_is_a_stream_of_lines_and_a_buf_read() {
     Runner::new().virtual_time().run(async {
-        let (reader, _writer, _server) =
-            connect_to(send_pieces(&[b"one\ntw", b"o\nthree"])).await;
+        let (reader, _writer, _server) = connect_to(send_pieces(&[b"one\ntw", b"o\nthree"])).await;
         let lines: Vec<Vec<u8>> = reader.map(Result::unwrap).collect().await;
         assert_eq!(lines, [&b"one\n"[..], b"two\n", b"three"]);
 
@@ -299,7 +308,9 @@ fn the_reader_is_a_stream_of_lines_and_a_buf_read() {
         let n = AsyncReadExt::read(&mut reader, &mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"y");
         let mut rest = Vec::new();
-        AsyncReadExt::read_to_end(&mut reader, &mut rest).await.unwrap();
+        AsyncReadExt::read_to_end(&mut reader, &mut rest)
+            .await
+            .unwrap();
         assert_eq!(rest, b"z\n");
     });
 }
@@ -317,7 +328,9 @@ fn futures_io_copy_over_the_streams() {
                     move |mut reader: StreamReader, mut writer: StreamWriter| {
                         let copied = copied.clone();
                         async move {
-                            let n = futures::io::copy_buf(&mut reader, &mut writer).await.unwrap();
+                            let n = futures::io::copy_buf(&mut reader, &mut writer)
+                                .await
+                                .unwrap();
                             *copied.borrow_mut() = n;
                             AsyncWriteExt::close(&mut writer).await.unwrap();
                         }
@@ -338,7 +351,9 @@ fn futures_io_copy_over_the_streams() {
                 writer
             });
             let mut echoed = Vec::new();
-            bounded(futures::io::copy(&mut reader, &mut echoed)).await.unwrap();
+            bounded(futures::io::copy(&mut reader, &mut echoed))
+                .await
+                .unwrap();
             let _writer = sending.await.unwrap();
             server.close();
             bounded(server.wait_closed()).await;
@@ -365,5 +380,8 @@ fn the_errors_display_and_convert_as_documented() {
         "IncompleteReadError { partial: [1, 2], expected: 5 }"
     );
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(error);
-    assert_eq!(boxed.to_string(), "2 bytes read on a total of 5 expected bytes");
+    assert_eq!(
+        boxed.to_string(),
+        "2 bytes read on a total of 5 expected bytes"
+    );
 }

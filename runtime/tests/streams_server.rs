@@ -7,12 +7,15 @@ use std::io;
 use std::rc::Rc;
 
 use corio_runtime::{
-    Runner, Server, StreamReader, StreamWriter, create_task, open_connection, sleep,
-    start_server, time, timeout,
+    Runner, Server, StreamReader, StreamWriter, create_task, open_connection, sleep, start_server,
+    time, timeout,
 };
 
 async fn bounded<T>(fut: impl Future<Output = T>) -> T {
-    timeout(10).wrap(fut).await.expect("a stream operation hung")
+    timeout(10)
+        .wrap(fut)
+        .await
+        .expect("a stream operation hung")
 }
 
 async fn echo(mut reader: StreamReader, mut writer: StreamWriter) {
@@ -82,7 +85,10 @@ fn closing_stops_accepting_and_connections_go_on() {
         writer.write(b"second\n");
         assert_eq!(bounded(reader.readline()).await.unwrap(), b"second\n");
         let waited = timeout(0.2).wrap(server.wait_closed()).await;
-        assert!(waited.is_err(), "wait_closed returned with a connection open");
+        assert!(
+            waited.is_err(),
+            "wait_closed returned with a connection open"
+        );
         writer.write_eof().unwrap();
         assert_eq!(bounded(reader.read_to_end()).await.unwrap(), b"");
         bounded(server.wait_closed()).await;
@@ -238,9 +244,7 @@ fn every_interface_and_a_port_in_use() {
         let server = start_server(echo, "", 0).await.unwrap();
         let addrs = server.local_addrs();
         assert!(addrs[0].ip().is_unspecified());
-        let (mut reader, mut writer) = open_connection("127.0.0.1", addrs[0].port())
-            .await
-            .unwrap();
+        let (mut reader, mut writer) = open_connection("127.0.0.1", addrs[0].port()).await.unwrap();
         writer.write(b"any\n");
         assert_eq!(bounded(reader.readline()).await.unwrap(), b"any\n");
 

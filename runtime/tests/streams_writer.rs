@@ -9,13 +9,16 @@ use std::time::Duration;
 
 use corio_runtime::net::TcpListener;
 use corio_runtime::{
-    Event, Runner, StreamReader, StreamWriter, create_task, open_connection, sleep,
-    start_server, time, timeout,
+    Event, Runner, StreamReader, StreamWriter, create_task, open_connection, sleep, start_server,
+    time, timeout,
 };
 use futures::AsyncWriteExt;
 
 async fn bounded<T>(fut: impl Future<Output = T>) -> T {
-    timeout(10).wrap(fut).await.expect("a stream operation hung")
+    timeout(10)
+        .wrap(fut)
+        .await
+        .expect("a stream operation hung")
 }
 
 /// A listener on an ephemeral loopback port, and a client connected to it with the
@@ -53,7 +56,10 @@ fn drain_waits_while_more_than_64_kib_is_buffered_until_the_peer_reads() {
         {
             let mut draining = pin!(writer.drain());
             let waited = timeout(0.3).wrap(draining.as_mut()).await;
-            assert!(waited.is_err(), "drain returned while the peer read nothing");
+            assert!(
+                waited.is_err(),
+                "drain returned while the peer read nothing"
+            );
         }
         // Under the high-water mark drain returns at once: a small write is not over it
         // once the peer reads.
@@ -89,7 +95,9 @@ fn writes_after_close_are_dropped_and_drain_says_broken_pipe() {
         writer.write(b"after");
         let error = writer.drain().await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
-        let error = AsyncWriteExt::write(&mut writer, b"after").await.unwrap_err();
+        let error = AsyncWriteExt::write(&mut writer, b"after")
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
         bounded(writer.wait_closed()).await.unwrap();
         // Closing again, and waiting again, are no-ops.
@@ -179,10 +187,7 @@ fn a_connection_reset_by_the_peer_mid_read_is_connection_reset() {
             .unwrap();
         drop(server_end);
         let (result, mut reader) = pending_read.await.unwrap();
-        assert_eq!(
-            result.unwrap_err().kind(),
-            io::ErrorKind::ConnectionReset
-        );
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::ConnectionReset);
         // The reset ends the stream for later reads.
         assert_eq!(bounded(reader.read(10)).await.unwrap(), b"");
         // Writing to it fails: the error is kept, drain and wait_closed report it.

@@ -15,7 +15,10 @@ use corio_runtime::{
 use futures::{AsyncReadExt, AsyncWriteExt};
 
 async fn bounded<T>(fut: impl Future<Output = T>) -> T {
-    timeout(10).wrap(fut).await.expect("a socket operation hung")
+    timeout(10)
+        .wrap(fut)
+        .await
+        .expect("a socket operation hung")
 }
 
 /// A directory of its own for one test, removed when dropped.
@@ -47,21 +50,29 @@ fn listener_and_stream_echo_with_the_futures_io_traits() {
     let path = dir.path("echo.sock");
     let echoed = corio_runtime::run(async move {
         let listener = UnixListener::bind(&path).unwrap();
-        assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+        assert_eq!(
+            listener.local_addr().unwrap().as_pathname(),
+            Some(path.as_path())
+        );
         let server = create_task(async move {
             let (stream, _peer) = listener.accept().await?;
             let mut buf = [0u8; 1024];
             loop {
-                let n = (&stream).read(&mut buf).await?;
+                let n = AsyncReadExt::read(&mut &stream, &mut buf).await?;
                 if n == 0 {
                     return io::Result::Ok(());
                 }
-                (&stream).write_all(&buf[..n]).await?;
+                AsyncWriteExt::write_all(&mut &stream, &buf[..n]).await?;
             }
         });
         let mut client = UnixStream::connect(&path).await.unwrap();
-        assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
-        AsyncWriteExt::write_all(&mut client, b"over a unix socket").await.unwrap();
+        assert_eq!(
+            client.peer_addr().unwrap().as_pathname(),
+            Some(path.as_path())
+        );
+        AsyncWriteExt::write_all(&mut client, b"over a unix socket")
+            .await
+            .unwrap();
         AsyncWriteExt::close(&mut client).await.unwrap();
         let mut echoed = Vec::new();
         bounded(AsyncReadExt::read_to_end(&mut client, &mut echoed))

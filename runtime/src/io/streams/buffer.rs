@@ -86,7 +86,10 @@ impl Buffer {
 
     /// Records that `n` bytes of the [`spare`](Self::spare) room were filled.
     pub(crate) fn filled(&mut self, n: usize) {
-        assert!(self.end + n <= self.bytes.len(), "filled past the spare room");
+        assert!(
+            self.end + n <= self.bytes.len(),
+            "filled past the spare room"
+        );
         self.end += n;
     }
 }

@@ -334,8 +334,7 @@ where
             TcpListener::bind((IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)).await?,
         ));
         // Best effort: a system without IPv6 still serves on IPv4.
-        if let Ok(listener) = TcpListener::bind((IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)).await
-        {
+        if let Ok(listener) = TcpListener::bind((IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)).await {
             listeners.push(Listener::Tcp(listener));
         }
     } else {

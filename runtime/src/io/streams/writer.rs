@@ -272,7 +272,10 @@ impl StreamWriter {
         let mut data = data;
         if !state.flushing && state.buffer.is_empty() {
             // Straight to the transport, as asyncio's `transport.write` tries `send` first.
-            let transport = state.transport.as_mut().expect("open writer has a transport");
+            let transport = state
+                .transport
+                .as_mut()
+                .expect("open writer has a transport");
             let mut cx = Context::from_waker(Waker::noop());
             while !data.is_empty() {
                 match transport.poll_write(&mut cx, data) {
@@ -501,6 +504,7 @@ impl fmt::Debug for StreamWriter {
             out.field("buffered", &state.buffer.len())
                 .field("closing", &(state.closing || state.lost.is_some()));
         }
-        out.field("peer", &self.peer.as_ref().ok()).finish_non_exhaustive()
+        out.field("peer", &self.peer.as_ref().ok())
+            .finish_non_exhaustive()
     }
 }
