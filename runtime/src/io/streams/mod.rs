@@ -67,6 +67,9 @@ pub(crate) mod server;
 pub(crate) mod transport;
 pub(crate) mod writer;
 
+#[cfg(test)]
+mod tests;
+
 use std::io;
 use std::path::Path;
 
