@@ -223,3 +223,13 @@ fn write_eof_on_a_unix_stream_and_the_reply() {
     });
     assert_eq!(reply, b"SHOUT");
 }
+
+#[test]
+fn writing_to_a_closed_peer_is_broken_pipe() {
+    corio_runtime::run(async {
+        let (a, b) = UnixStream::pair().unwrap();
+        drop(b);
+        let error = a.write_all(b"nobody").await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+    });
+}

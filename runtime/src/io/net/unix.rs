@@ -3,17 +3,34 @@
 //! [`TcpListener`](crate::net::TcpListener) and [`TcpStream`](crate::net::TcpStream).
 
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Read};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 use std::task::{Context, Poll};
 
-use socket2::{Domain, SockAddr, Socket, Type};
+use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 
 use crate::io::selector::Direction;
 use crate::io::source::Source;
+
+/// `send(2)` flags for a write: `MSG_NOSIGNAL` where there is one, so writing to a socket the
+/// peer closed is a `BrokenPipe` error, never a `SIGPIPE` (std's `TcpStream` does this; its
+/// `UnixStream` writes with `write(2)`, which relies on the process ignoring `SIGPIPE`, as
+/// Rust binaries do but a host program loading this library may not).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const SEND_FLAGS: libc::c_int = 0;
+
+fn send(stream: &net::UnixStream, buf: &[u8]) -> io::Result<usize> {
+    SockRef::from(stream).send_with_flags(buf, SEND_FLAGS)
+}
+
+fn send_vectored(stream: &net::UnixStream, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    SockRef::from(stream).send_vectored_with_flags(bufs, SEND_FLAGS)
+}
 
 /// A Unix-domain socket listening for connections, on the running loop.
 ///
@@ -171,7 +188,7 @@ impl UnixStream {
     /// Writes some of `buf`, waiting until the socket takes something.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.source
-            .io(Direction::Write, |mut stream| stream.write(buf))
+            .io(Direction::Write, |stream| send(stream, buf))
             .await
     }
 
@@ -217,7 +234,7 @@ impl UnixStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(Direction::Write, cx, |mut stream| stream.write(buf))
+            .poll_io(Direction::Write, cx, |stream| send(stream, buf))
     }
 
     pub(crate) fn poll_write_vectored_priv(
@@ -225,9 +242,8 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.source.poll_io(Direction::Write, cx, |mut stream| {
-            stream.write_vectored(bufs)
-        })
+        self.source
+            .poll_io(Direction::Write, cx, |stream| send_vectored(stream, bufs))
     }
 }
 
