@@ -52,6 +52,10 @@
 //! | `asyncio.Condition()`: `wait()`, `wait_for(pred)`, `notify(n)`, `notify_all()` | [`Condition`]: `cond.acquire().await` -> [`ConditionGuard`]; `guard = guard.wait().await`, `guard.wait_for(pred).await`, `notify(n)`, `notify_all()` |
 //! | `asyncio.Barrier(n)`: `wait()`, `reset()`, `abort()`, `BrokenBarrierError` | [`Barrier`]: `wait().await` -> `Result<usize, BrokenBarrierError>`; `reset()`, `abort()` |
 //! | `asyncio.Queue(maxsize)`, `PriorityQueue`, `LifoQueue`: `put`, `get`, `put_nowait`, `get_nowait`, `task_done`, `join`, `shutdown` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] with the same names (`maxsize` 0 is unbounded); errors [`QueueFull`], [`QueueEmpty`], [`QueueShutDown`] (a failed put returns the item) |
+//! | `reader, writer = await asyncio.open_connection(host, port)`, `open_unix_connection(path)` | [`open_connection(host, port)`](open_connection)`.await?`, [`open_unix_connection(path)`](open_unix_connection) -> ([`StreamReader`], [`StreamWriter`]) |
+//! | `reader.read(n)`, `read()`, `readline()`, `readexactly(n)`, `readuntil(sep)`, `at_eof()`, `async for line in reader` | the same names on [`StreamReader`] (`read()` is `read_to_end()`); it is a `Stream` of lines; errors [`IncompleteReadError`], [`LimitOverrunError`] inside `io::Error` |
+//! | `writer.write(data)`, `await drain()`, `write_eof()`, `close()`, `await wait_closed()`, `is_closing()`, `get_extra_info("peername")` | the same names on [`StreamWriter`]; `peer_addr()` -> [`StreamAddr`] |
+//! | `server = await asyncio.start_server(cb, host, port)`, `start_unix_server(cb, path)`, `server.close()`, `await server.wait_closed()`, `serve_forever()` | [`start_server(cb, host, port)`](start_server), [`start_unix_server(cb, path)`](start_unix_server) -> [`Server`] with the same methods and `local_addrs()`; sockets in [`net`] |
 //! | `RuntimeError: no running event loop` | `create_task`, `time` outside a loop panic with `no running event loop` (`sleep` and `wait_for!` work on any executor, on a portable timer) |
 //!
 //! ## Scheduling: the same order as asyncio
@@ -235,6 +239,7 @@ pub use corio_macros::main;
 /// unknown option.
 #[doc(inline)]
 pub use corio_macros::test;
+pub use corio_runtime::net;
 pub use corio_runtime::{
     Acquire, Barrier, BarrierWait, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
     ConditionWait, Event, EventWait, GetNowaitError, LifoQueue, Lock, LockGuard, PriorityQueue,
@@ -254,6 +259,10 @@ pub use corio_runtime::{
     ConcurrentError, ConcurrentFuture, EventLoop, FutureError, Handle, SettableFuture,
     SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
     run_coroutine_threadsafe, to_thread,
+};
+pub use corio_runtime::{
+    IncompleteReadError, LimitOverrunError, Server, StreamAddr, StreamReader, StreamWriter,
+    getaddrinfo, open_connection, open_unix_connection, start_server, start_unix_server,
 };
 pub use corio_runtime::{
     MEMBER_PANICKED, ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks,

@@ -59,9 +59,14 @@ pub use time::wait_for::WaitFor;
 pub mod net {
     pub use crate::io::net::resolve::ToSocketAddrs;
     pub use crate::io::net::tcp::{TcpListener, TcpStream};
+    pub use crate::io::net::unix::{UnixListener, UnixStream};
 }
 
 pub use io::net::resolve::getaddrinfo;
+pub use io::streams::{
+    IncompleteReadError, LimitOverrunError, Server, StreamAddr, StreamReader, StreamWriter,
+    open_connection, open_unix_connection, start_server, start_unix_server,
+};
 
 /// Support for the expansions of corio's macros. Not public API: names and signatures change
 /// without notice.

@@ -4,3 +4,4 @@
 pub(crate) mod net;
 pub(crate) mod selector;
 pub(crate) mod source;
+pub(crate) mod streams;

@@ -104,6 +104,7 @@ impl<T: AsFd> Source<T> {
 
     /// Waits until the fd may be ready in `direction` (asyncio's `add_reader` as a future);
     /// the next operation may still find it would block.
+    #[allow(dead_code)] // For sources waited on without an operation (signals, pipes).
     pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
         poll_fn(|cx| {
             context::with_current("corio I/O", |core| {

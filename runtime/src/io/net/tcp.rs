@@ -5,7 +5,6 @@ use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -156,15 +155,24 @@ impl TcpStream {
             Err(error) => return Err(error),
         }
         let source = Source::new(net::TcpStream::from(socket))?;
-        // Connected (or failed) once writable; the outcome is in SO_ERROR.
-        source.ready(Direction::Write).await?;
-        let stream = source.get_ref();
-        if let Some(error) = stream.take_error()? {
-            return Err(error);
-        }
-        // A refused connect may report writable with the error only visible to `peer_addr`.
-        stream.peer_addr()?;
-        stream.set_nodelay(true)?;
+        // Connected (or failed) once writable, the outcome in SO_ERROR. A new source starts
+        // optimistic (ready), so the first try may come while the handshake is still on:
+        // `peer_addr`'s `NotConnected` without an error then means "wait for the next edge".
+        source
+            .io(Direction::Write, |stream| {
+                if let Some(error) = stream.take_error()? {
+                    return Err(error);
+                }
+                match stream.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(error) if error.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(error) => Err(error),
+                }
+            })
+            .await?;
+        source.get_ref().set_nodelay(true)?;
         Ok(TcpStream { source })
     }
 
@@ -264,45 +272,4 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-macro_rules! async_io_impls {
-    ($($t:ty),*) => {$(
-        impl futures_io::AsyncRead for $t {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $t {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                // Nothing is buffered here: a write is in the kernel when it returns.
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown(Shutdown::Write))
-            }
-        }
-    )*};
-}
-
-async_io_impls!(TcpStream, &TcpStream);
+crate::io::net::async_io_impls!(TcpStream, &TcpStream);
