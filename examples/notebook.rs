@@ -28,6 +28,9 @@ mod coroutine_repr;
 #[path = "display_date.rs"]
 mod display_date;
 #[allow(dead_code)]
+#[path = "echo.rs"]
+mod echo;
+#[allow(dead_code)]
 #[path = "event_loop.rs"]
 mod event_loop;
 #[allow(dead_code)]
@@ -98,6 +101,8 @@ pub async fn program(screen: spinner_async::Screen) -> Result<(), TaskError> {
     wait::program().await;
     say!("== as_completed: as_completed ==");
     as_completed::program().await;
+    say!("== 流 (streams): echo ==");
+    echo::program().await;
     Ok(())
 }
 

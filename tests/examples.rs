@@ -294,6 +294,13 @@ fn notebook() {
             (24.0, "got b.txt (1s)"),
             (25.0, "got c.txt (2s)"),
             (25.5, "timeout!"),
+            (25.5, "== 流 (streams): echo =="),
+            (25.5, r#"Send: "Hello World!""#),
+            (25.5, r#"Received "Hello World!" from 127.0.0.1"#),
+            (25.5, r#"Send: "Hello World!""#),
+            (25.5, "Close the connection"),
+            (25.5, r#"Received: "Hello World!""#),
+            (25.5, "Close the connection"),
         ],
     );
     assert_eq!(end, 25.5);
