@@ -59,6 +59,7 @@ pub use time::wait_for::WaitFor;
 pub mod net {
     pub use crate::io::net::resolve::ToSocketAddrs;
     pub use crate::io::net::tcp::{TcpListener, TcpStream};
+    pub use crate::io::net::udp::UdpSocket;
 }
 
 pub use io::net::resolve::getaddrinfo;
