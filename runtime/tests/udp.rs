@@ -111,7 +111,9 @@ fn a_connected_socket_ignores_datagrams_from_others() {
         let b = UdpSocket::bind("127.0.0.1:0").await?;
         let stranger = UdpSocket::bind("127.0.0.1:0").await?;
         b.connect(a.local_addr()?).await?;
-        stranger.send_to(b"from a stranger", b.local_addr()?).await?;
+        stranger
+            .send_to(b"from a stranger", b.local_addr()?)
+            .await?;
         a.send_to(b"from the peer", b.local_addr()?).await?;
         let mut buf = [0u8; 32];
         let n = b.recv(&mut buf).await?;
@@ -125,7 +127,10 @@ fn a_connected_socket_ignores_datagrams_from_others() {
 fn send_before_connect_is_an_error_not_a_hang() {
     let (peer, error) = corio_runtime::run(async {
         let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        (a.peer_addr().unwrap_err(), a.send(b"nowhere").await.unwrap_err())
+        (
+            a.peer_addr().unwrap_err(),
+            a.send(b"nowhere").await.unwrap_err(),
+        )
     });
     assert_eq!(peer.kind(), io::ErrorKind::NotConnected);
     // "Destination address required": the OS has nowhere to send it.

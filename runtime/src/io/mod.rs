@@ -3,4 +3,5 @@
 
 pub(crate) mod net;
 pub(crate) mod selector;
+pub(crate) mod signal;
 pub(crate) mod source;

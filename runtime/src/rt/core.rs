@@ -32,8 +32,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, RawFd};
 use std::ptr::{self, NonNull};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
@@ -42,9 +43,11 @@ use std::time::Duration;
 use async_task::Runnable;
 use slab::Slab;
 
-use crate::io::selector::{Direction, Selector};
+use crate::io::selector::{Direction, Selector, WatchKind, Woken};
 use crate::rt::callbacks::{self, Callback, Fired};
+use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::{LoopShared, Remote};
+use crate::rt::signals::{self, Signals};
 use crate::rt::task_state::{TaskEntry, TaskMeta};
 use crate::time::clock::Clock;
 use crate::time::wheel::{TimerKey, Wheel};
@@ -70,7 +73,9 @@ pub(crate) struct LoopCore {
     callbacks: RefCell<VecDeque<(u64, Callback)>>,
     timers: RefCell<Wheel>,
     /// The file descriptors the loop watches, and who waits on them.
-    selector: RefCell<Selector>,
+    selector: RefCell<Selector<Rc<FdCallback>>>,
+    /// The signals the loop handles.
+    signals: RefCell<Signals>,
     /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
     /// naming its slot here (see `callbacks::marker_waker`).
     timer_callbacks: RefCell<Slab<Callback>>,
@@ -103,6 +108,7 @@ impl LoopCore {
             callbacks: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Wheel::new()),
             selector: RefCell::new(Selector::new()),
+            signals: RefCell::new(Signals::new()),
             timer_callbacks: RefCell::new(Slab::new()),
             fired: RefCell::new(Vec::new()),
             remote_buf: RefCell::new(Vec::new()),
@@ -226,6 +232,52 @@ impl LoopCore {
         self.selector.borrow_mut().clear_ready(key, direction);
     }
 
+    /// Runs `callback` each pass `fd` is found ready for `direction` (level-triggered), in
+    /// place of the callback it had, as asyncio's `add_reader` / `add_writer`.
+    pub(crate) fn watch_fd(
+        &self,
+        fd: RawFd,
+        direction: Direction,
+        kind: WatchKind,
+        callback: impl FnMut() + 'static,
+    ) -> io::Result<()> {
+        let callback = Rc::new(FdCallback::new(callback));
+        let watched = self.selector.borrow_mut().watch(
+            self.shared.poller(),
+            fd,
+            direction,
+            callback.clone(),
+            kind,
+        );
+        // Dropped outside the borrow, as a closure's destructor may touch the loop.
+        match watched {
+            Ok(replaced) => {
+                if let Some(replaced) = replaced {
+                    replaced.remove();
+                }
+                Ok(())
+            }
+            Err(error) => {
+                callback.remove();
+                Err(error)
+            }
+        }
+    }
+
+    /// Stops running a callback for `fd` in `direction`; returns whether there was one.
+    pub(crate) fn unwatch_fd(&self, fd: RawFd, direction: Direction) -> bool {
+        let removed = self
+            .selector
+            .borrow_mut()
+            .unwatch(self.shared.poller(), fd, direction);
+        removed.map(|callback| callback.remove()).is_some()
+    }
+
+    /// The signals the loop handles (for `rt::signals`).
+    pub(crate) fn signals(&self) -> &RefCell<Signals> {
+        &self.signals
+    }
+
     // ---- The task registry (for `rt::spawn` and the task handles).
 
     /// Takes the next task id (`Task-<id>`) and the registry key the next task will get.
@@ -315,11 +367,20 @@ impl LoopCore {
     /// moved to the ready queue).
     fn select(&self, timeout: Option<Duration>, fired: &mut Vec<Fired>) {
         let mut selector = self.selector.borrow_mut();
-        if let Err(error) = selector.select(self.shared.poller(), timeout, |waker| {
-            fired.push(Fired::Wake(waker));
+        if let Err(error) = selector.select(self.shared.poller(), timeout, |woken| {
+            fired.push(match woken {
+                Woken::Task(waker) => Fired::Wake(waker),
+                Woken::Callback(callback) => Fired::Io(callback),
+            });
         }) {
             panic!("corio: the event loop's selector failed: {error}");
         }
+    }
+
+    /// Whether a pass that does not block should ask the selector what is ready: a source or
+    /// an fd callback is registered, or a signal arrived.
+    fn io_due(&self) -> bool {
+        self.selector.borrow().has_sources() || self.signals.borrow().take_pending()
     }
 
     /// Blocks in the selector for at most `timeout` (`None`: until an event or a wake from
@@ -347,7 +408,7 @@ impl LoopCore {
                     // Read before draining: the worker hands its result over, then decrements.
                     let external = self.shared.external();
                     self.take_remote();
-                    if self.selector.borrow().has_sources() {
+                    if self.io_due() {
                         self.select(Some(Duration::ZERO), fired);
                     }
                     if !self.idle() || !fired.is_empty() {
@@ -394,7 +455,7 @@ impl LoopCore {
         if self.idle() {
             self.wait_for_work(&mut fired);
             self.take_remote();
-        } else if self.selector.borrow().has_sources() {
+        } else if self.io_due() {
             self.select(Some(Duration::ZERO), &mut fired);
         }
         // A pass with no timer armed skips the clock: reading it is most of a hot pass's cost.
@@ -426,6 +487,7 @@ impl LoopCore {
             match item {
                 Fired::Wake(waker) => waker.wake(),
                 Fired::Call(callback) => callback.run(),
+                Fired::Io(callback) => callback.run(),
             }
         }
         self.fired.replace(fired);
@@ -502,9 +564,17 @@ impl LoopCore {
 
     /// Marks the loop closed and drops, on the loop's thread, what other threads sent too late
     /// and the callbacks still held.
+    ///
+    /// Its signal handlers and fd callbacks go too (the signals get back the disposition they
+    /// had; the fds stay open).
     pub(crate) fn close(&self) {
         let late = self.shared.close();
         drop(late);
         self.drop_callbacks();
+        signals::remove_all(self);
+        let watches = self.selector.borrow_mut().unwatch_all(self.shared.poller());
+        for callback in watches {
+            callback.remove();
+        }
     }
 }
