@@ -232,10 +232,13 @@ fn remove_restores_default() {
         assert_eq!(count.get(), 1);
         assert!(!lp.remove_signal_handler(SIGUSR2));
         assert!(is_default(SIGUSR2), "SIGUSR2 ends the process again");
-        // And it can be handled again afterwards.
-        lp.add_signal_handler(SIGUSR2, move || count.set(count.get() + 1))
+        // And it can be handled again afterwards (signal-hook's handler goes back in).
+        let c = count.clone();
+        lp.add_signal_handler(SIGUSR2, move || c.set(c.get() + 1))
             .unwrap();
         assert!(!is_default(SIGUSR2));
+        raise(SIGUSR2);
+        until(|| count.get() == 2).await;
         assert!(lp.remove_signal_handler(SIGUSR2));
     });
     assert!(is_default(SIGUSR2));
@@ -443,6 +446,7 @@ fn constants() {
 struct Scenario {
     child: Child,
     lines: Receiver<String>,
+    stderr: Option<thread::JoinHandle<String>>,
     seen: Vec<String>,
 }
 
@@ -455,6 +459,12 @@ impl Scenario {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let stderr = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
         let (tx, lines) = mpsc::channel();
         thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -466,6 +476,7 @@ impl Scenario {
         Scenario {
             child,
             lines,
+            stderr: Some(stderr),
             seen: Vec::new(),
         }
     }
@@ -493,23 +504,38 @@ impl Scenario {
         assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
     }
 
-    /// Waits for the child to end; its status, the rest of its stdout, and its stderr.
+    /// Waits for the child to end (killing it, and failing, if it takes more than 20
+    /// seconds); its status, the rest of its stdout, and its stderr.
     fn finish(mut self) -> (process::ExitStatus, Vec<String>, String) {
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        let status = self.child.wait().unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("the child did not end; it printed {:?}", self.seen);
+            }
+            thread::sleep(Duration::from_millis(10));
+        };
         let rest: Vec<String> = self.lines.iter().collect();
+        let stderr = self.stderr.take().unwrap().join().unwrap();
         (status, rest, stderr)
+    }
+}
+
+impl Drop for Scenario {
+    /// A failed check leaves no child behind (std sends nothing to a child already reaped).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
 fn first_sigint_cancels_main() {
     let mut child = Scenario::start("interrupt");
+    child.expect("SIGINT is default after a run: true");
     child.expect("ready");
     child.kill(SIGINT);
     let (status, rest, stderr) = child.finish();
@@ -592,17 +618,25 @@ fn child(scenario: &str) {
         assert_ne!(unsafe { libc::signal(sig, libc::SIG_DFL) }, libc::SIG_ERR);
     }
     match scenario {
-        "interrupt" => corio_runtime::run(async {
-            let leftover = create_task(async {
-                let _noisy = Noisy("leftover task");
-                sleep(3600).await;
+        "interrupt" => {
+            // A first run installs and removes its SIGINT handling; the second must install it
+            // again.
+            corio_runtime::run(async {
+                assert!(!is_default(SIGINT));
             });
-            let _noisy = Noisy("main future");
-            sleep(0).await;
-            println!("ready");
-            sleep(3600).await;
-            drop(leftover);
-        }),
+            println!("SIGINT is default after a run: {}", is_default(SIGINT));
+            corio_runtime::run(async {
+                let leftover = create_task(async {
+                    let _noisy = Noisy("leftover task");
+                    sleep(3600).await;
+                });
+                let _noisy = Noisy("main future");
+                sleep(0).await;
+                println!("ready");
+                sleep(3600).await;
+                drop(leftover);
+            });
+        }
         "stuck-cleanup" => corio_runtime::run(async {
             struct Stuck;
             impl Drop for Stuck {

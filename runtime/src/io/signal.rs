@@ -14,8 +14,14 @@
 //! back (`sigaction`) when corio's last registration for it goes, and puts signal-hook's
 //! handler back when a registration comes again. One lock orders all of this across threads.
 //!
+//! A new socket pair costs more than the rest of a registration together, and `run` on the
+//! main thread registers SIGINT once per call: each thread keeps the pipes of its ended
+//! registrations (a few) for the next, and a registration only `dup`s the write end for
+//! signal-hook, which closes its copy when unregistered.
+//!
 //! This module is a leaf: it knows nothing of the loop.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::mem;
@@ -35,6 +41,30 @@ struct Disposition {
     before: libc::sigaction,
     /// signal-hook's handler, as first installed (reinstalled after a restore).
     hook: Option<libc::sigaction>,
+}
+
+/// How many ended registrations' pipes a thread keeps.
+const SPARE_PIPES: usize = 4;
+
+thread_local! {
+    /// Pipes (read end, write end) of ended registrations, drained, for the next.
+    static SPARES: RefCell<Vec<(UnixStream, UnixStream)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A self-pipe: a spare one of this thread's, or a new one.
+fn self_pipe() -> io::Result<(UnixStream, UnixStream)> {
+    if let Some(pipe) = SPARES
+        .try_with(|spares| spares.borrow_mut().pop())
+        .ok()
+        .flatten()
+    {
+        // A delivery that raced the last unregistration may have left a byte.
+        drain(&pipe.0);
+        return Ok(pipe);
+    }
+    let (read, write) = UnixStream::pair()?;
+    read.set_nonblocking(true)?;
+    Ok((read, write))
 }
 
 /// Every signal corio has handled, by number.
@@ -143,11 +173,14 @@ pub(crate) fn on_main_thread() -> bool {
 pub(crate) struct Registration {
     signal: i32,
     ids: Vec<SigId>,
+    /// The self-pipe (read end, write end); the handler writes to a `dup` of the write end.
+    pipe: Option<(UnixStream, UnixStream)>,
 }
 
 impl Registration {
-    /// Handles `signal`: each delivery sets `pending` then writes a byte to a new self-pipe,
-    /// whose read end (non-blocking) is returned. With `interrupt`, the actions first do what
+    /// Handles `signal`: each delivery sets `pending` then writes a byte to a self-pipe, whose
+    /// read end (non-blocking) is [`pipe`](Registration::pipe). With `interrupt`, the actions
+    /// first do what
     /// asyncio's `Runner` does with a second SIGINT: if `interrupt` is already set, the
     /// signal's default action (the process dies by the signal); if not, set it.
     ///
@@ -158,10 +191,10 @@ impl Registration {
         signal: i32,
         pending: &Arc<AtomicBool>,
         interrupt: Option<&Arc<AtomicBool>>,
-    ) -> io::Result<(Registration, UnixStream)> {
+    ) -> io::Result<Registration> {
         check(signal)?;
-        let (read, write) = UnixStream::pair()?;
-        read.set_nonblocking(true)?;
+        let pipe = self_pipe()?;
+        let write = pipe.1.try_clone()?;
         let mut dispositions = DISPOSITIONS.lock().unwrap_or_else(PoisonError::into_inner);
         let current = disposition(signal)?;
         let state = dispositions.entry(signal).or_insert(Disposition {
@@ -194,7 +227,11 @@ impl Registration {
         match result {
             Ok(()) => {
                 state.count += 1;
-                Ok((Registration { signal, ids }, read))
+                Ok(Registration {
+                    signal,
+                    ids,
+                    pipe: Some(pipe),
+                })
             }
             Err(error) => {
                 for id in ids {
@@ -203,6 +240,22 @@ impl Registration {
                 Err(error)
             }
         }
+    }
+
+    /// The self-pipe's read end, for the loop to watch.
+    pub(crate) fn pipe(&self) -> &UnixStream {
+        &self
+            .pipe
+            .as_ref()
+            .expect("a registration has its pipe until dropped")
+            .0
+    }
+
+    /// Reads what the signal handler wrote to the pipe: one byte per delivery (the OS merges
+    /// deliveries of a signal that is already pending, and a full pipe drops bytes, so this is
+    /// at least one per wake-up, not an exact count).
+    pub(crate) fn drain(&self) -> usize {
+        drain(self.pipe())
     }
 }
 
@@ -242,13 +295,24 @@ impl Drop for Registration {
                 let _ = set_disposition(self.signal, &state.before);
             }
         }
+        drop(dispositions);
+        // Unregistered: nothing writes to the pipe any more (closing its read end first would
+        // have made a late write raise SIGPIPE).
+        if let Some(pipe) = self.pipe.take() {
+            drain(&pipe.0);
+            // Past the thread's end (`try_with` fails), or with enough spares, it closes.
+            let _ = SPARES.try_with(|spares| {
+                let mut spares = spares.borrow_mut();
+                if spares.len() < SPARE_PIPES {
+                    spares.push(pipe);
+                }
+            });
+        }
     }
 }
 
-/// Reads what the signal handler wrote to a self-pipe: one byte per delivery (the OS merges
-/// deliveries of a signal that is already pending, and a full pipe drops bytes, so this is
-/// at least one per wake-up, not an exact count).
-pub(crate) fn drain(pipe: &UnixStream) -> usize {
+/// Reads what is in a self-pipe; returns how many bytes.
+fn drain(pipe: &UnixStream) -> usize {
     let mut buf = [0u8; 64];
     let mut total = 0;
     loop {

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,10 +41,9 @@ pub(crate) struct Signals {
 
 /// A handled signal.
 struct Handler {
-    /// Dropped first: once it is gone, nothing writes to the pipe.
-    registration: Registration,
-    /// The self-pipe's read end, watched (its watch's callback shares it).
-    pipe: Rc<UnixStream>,
+    /// The signal's registration and its self-pipe, whose read end is watched (the watch's
+    /// callback shares it, to drain it).
+    registration: Rc<Registration>,
     /// Held here only: a queued call holds it weakly, so none runs once the handler is gone.
     callback: SignalCallback,
     /// Whether this is `run`'s SIGINT handling rather than a handler of the program's.
@@ -157,7 +155,7 @@ pub(crate) fn remove_all(core: &LoopCore) {
     drop(interrupt);
 }
 
-/// Registers `signal` with a new self-pipe, watches the pipe, and makes it `signal`'s handler
+/// Registers `signal` with a self-pipe, watches the pipe, and makes it `signal`'s handler
 /// on `core` (the one it replaces goes, after, so the signal is never unhandled in between).
 fn install(
     core: &LoopCore,
@@ -166,9 +164,9 @@ fn install(
     interrupt: Option<Arc<AtomicBool>>,
 ) -> io::Result<()> {
     let pending = core.signals().borrow().pending.clone();
-    let (registration, pipe) = Registration::new(signal, &pending, interrupt.as_ref())?;
-    let pipe = Rc::new(pipe);
-    let watched = pipe.clone();
+    let registration = Rc::new(Registration::new(signal, &pending, interrupt.as_ref())?);
+    let fd = registration.pipe().as_raw_fd();
+    let watched = registration.clone();
     let queued = Rc::downgrade(&callback);
     let kind = WatchKind {
         every_pass: false,
@@ -177,8 +175,8 @@ fn install(
         // for.
         waited_for: interrupt.is_none(),
     };
-    let watch = core.watch_fd(pipe.as_raw_fd(), Direction::Read, kind, move || {
-        for _ in 0..signal::drain(&watched) {
+    let watch = core.watch_fd(fd, Direction::Read, kind, move || {
+        for _ in 0..watched.drain() {
             let queued = queued.clone();
             context::try_with_current(|core| {
                 core.call_soon(Callback::new(move || {
@@ -189,24 +187,15 @@ fn install(
             });
         }
     });
-    if let Err(error) = watch {
-        drop_handler(
-            core,
-            Handler {
-                registration,
-                pipe,
-                callback,
-                interrupt: false,
-            },
-        );
-        return Err(error);
-    }
     let handler = Handler {
         registration,
-        pipe,
         callback,
         interrupt: interrupt.is_some(),
     };
+    if let Err(error) = watch {
+        drop_handler(core, handler);
+        return Err(error);
+    }
     let replaced = core.signals().borrow_mut().handlers.insert(signal, handler);
     if let Some(replaced) = replaced {
         drop_handler(core, replaced);
@@ -214,17 +203,15 @@ fn install(
     Ok(())
 }
 
-/// Unregisters a handler, then stops watching its pipe (which closes it): in that order, as a
-/// signal handler writing to a closed pipe would raise SIGPIPE.
+/// Stops watching a handler's pipe, then drops its registration (which unregisters it) and its
+/// callback.
 fn drop_handler(core: &LoopCore, handler: Handler) {
     let Handler {
         registration,
-        pipe,
         callback,
         ..
     } = handler;
+    core.unwatch_fd(registration.pipe().as_raw_fd(), Direction::Read);
     drop(registration);
-    core.unwatch_fd(pipe.as_raw_fd(), Direction::Read);
-    drop(pipe);
     drop(callback);
 }
