@@ -5,10 +5,14 @@
 //!
 //! 1. Wakes and callbacks from other threads join the back of the ready queue (asyncio's
 //!    `call_soon_threadsafe`).
-//! 2. If nothing is ready, the loop waits for the next timer: a real clock parks the thread
-//!    until the deadline or a wake from another thread; a virtual clock first waits for the
+//! 2. If nothing is ready, the loop waits in the selector for I/O, the next timer or a wake
+//!    from another thread; a virtual clock first waits for I/O already ready and the
 //!    outstanding thread work the loop knows of (`to_thread` calls: thread work takes no
-//!    virtual time, so timings stay exact), then jumps to the deadline.
+//!    virtual time, so timings stay exact), then jumps to the deadline. With work ready, it
+//!    polls the selector without blocking, if it watches fds or a signal came. What the
+//!    selector found comes first at the pass's end (below): tasks awaiting I/O are woken, and
+//!    `add_reader`/`add_writer` callbacks run, in event order, before any timer's callback
+//!    (asyncio's `_process_events` runs before due timers are queued).
 //! 3. Timers that are due join the back of the ready queue, in deadline order and, for equal
 //!    deadlines, in arming order. A due timer does not step its task directly: asyncio's timer
 //!    callback resolves a future, which then `call_soon`s the task, so the task's step runs one
