@@ -13,6 +13,9 @@
 //! remembers the disposition a signal had before corio's first registration for it, puts it
 //! back (`sigaction`) when corio's last registration for it goes, and puts signal-hook's
 //! handler back when a registration comes again. One lock orders all of this across threads.
+//! The cost of that: a library that registers the same signal through signal-hook *while*
+//! corio handles it stops receiving it once corio's last handler goes (signal-hook offers no
+//! way to know it is there); one that registered before corio is unaffected.
 //!
 //! A new socket pair costs more than the rest of a registration together, and `run` on the
 //! main thread registers SIGINT once per call: each thread keeps the pipes of its ended
