@@ -46,6 +46,10 @@
 //! | `asyncio.get_running_loop()`, `loop.time()`, `loop.call_soon/call_later/call_at(...)` | [`get_running_loop()`](get_running_loop) -> [`EventLoop`] (prints `<corio.EventLoop running=True closed=False debug=False>`); `call_*` return a [`Handle`] / [`TimerHandle`] with `cancel()` |
 //! | `loop.call_soon_threadsafe(cb)`, `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`EventLoop::call_soon_threadsafe`], [`run_coroutine_threadsafe(fut, &loop)`](run_coroutine_threadsafe) -> [`ConcurrentFuture`] with `result(timeout)` |
 //! | `await asyncio.to_thread(f)` | [`to_thread(f).await`](to_thread) (a shared thread pool; a panic in `f` resumes in the awaiter) |
+//! | `loop.add_reader(fd, cb)`, `add_writer`, `remove_reader(fd)`, `remove_writer` | [`EventLoop::add_reader`] and the rest: level-triggered (once per pass while the fd is ready), `fd` a `RawFd` the caller keeps open until it removes the callback |
+//! | `loop.add_signal_handler(signal.SIGTERM, cb)`, `remove_signal_handler(sig)` | [`EventLoop::add_signal_handler`]`(signal::SIGTERM, cb)` ([`signal`] has `SIGINT`, `SIGTERM`, `SIGHUP`, `SIGUSR1`, `SIGUSR2`): `cb` runs on the loop's thread in a loop pass; removing gives the signal its default back |
+//! | Ctrl-C under `asyncio.run`: `KeyboardInterrupt` | on the main thread, the first SIGINT cancels the main task (its destructors run) and [`run`] panics with `KeyboardInterrupt`; a second one ends the process by SIGINT at once |
+//! | `loop.create_datagram_endpoint`, `sock_sendto`, `sock_recvfrom` | [`net::UdpSocket`]: `bind(addr).await`, `send_to(buf, addr).await`, `recv_from(buf).await` -> `(usize, SocketAddr)`, `connect`/`send`/`recv` |
 //! | `asyncio.Event()`: `set()`, `clear()`, `is_set()`, `await wait()` | [`Event`]: the same names; `set()` wakes every waiter in order |
 //! | `asyncio.Lock()`: `async with lock:`, `acquire()`, `release()`, `locked()` | [`Lock`]: `lock.acquire().await` -> [`LockGuard`] (releases on drop); [`LockGuard::forget`] + [`Lock::release`] for the explicit style; FIFO, no barging; releasing an unlocked lock panics with `Lock is not acquired.` |
 //! | `asyncio.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore::new(n)`](Semaphore), [`BoundedSemaphore::new(n)`](BoundedSemaphore) (`usize`: a negative value does not compile): `acquire().await` -> [`SemaphorePermit`]; releasing a bounded one too often panics with `BoundedSemaphore released too many times` |
@@ -268,6 +272,7 @@ pub use corio_runtime::{
     MEMBER_PANICKED, ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks,
     WithTimeout, shield, timeout, timeout_at, wait,
 };
+pub use corio_runtime::signal;
 
 /// Support for the expansions of corio's macros. Not public API.
 #[doc(hidden)]

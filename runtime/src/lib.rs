@@ -59,7 +59,24 @@ pub use time::wait_for::WaitFor;
 pub mod net {
     pub use crate::io::net::resolve::ToSocketAddrs;
     pub use crate::io::net::tcp::{TcpListener, TcpStream};
+    pub use crate::io::net::udp::UdpSocket;
     pub use crate::io::net::unix::{UnixListener, UnixStream};
+}
+
+/// Signal numbers for [`EventLoop::add_signal_handler`], as Python's `signal` module names
+/// them. They are this OS's numbers (`libc`'s); any other catchable signal number works too.
+pub mod signal {
+    /// Interrupt from the keyboard (Ctrl-C). [`run`](crate::run) handles it on the main
+    /// thread (see [`Runner::run`](crate::Runner::run)).
+    pub const SIGINT: i32 = libc::SIGINT;
+    /// Termination request (`kill`'s default, a service manager's stop).
+    pub const SIGTERM: i32 = libc::SIGTERM;
+    /// Hangup: the controlling terminal closed; daemons take it as "reload".
+    pub const SIGHUP: i32 = libc::SIGHUP;
+    /// User-defined signal 1.
+    pub const SIGUSR1: i32 = libc::SIGUSR1;
+    /// User-defined signal 2.
+    pub const SIGUSR2: i32 = libc::SIGUSR2;
 }
 
 pub use io::net::resolve::getaddrinfo;

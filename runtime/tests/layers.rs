@@ -5,12 +5,12 @@
 //! names `crate::<folder>::<module>`. The layers, lowest first:
 //!
 //! * `util/`: imports nothing of the crate;
-//! * the leaves of `time/` (`clock`, `delay`, `wheel`, `timeout_error`) and `io/selector`:
-//!   only `util/`;
+//! * the leaves of `time/` (`clock`, `delay`, `wheel`, `timeout_error`) and of `io/`
+//!   (`selector`, and `signal`, the process-wide side of signal handling): only `util/`;
 //! * `sync/`: only `sync/` and `util/` (no loop: the primitives run on any executor);
 //! * `join/`: only `join/` and the portable timer's modules in `time/` (no loop);
 //! * `rt/`'s loop core (every `rt/` module but the three below): `rt/`, `util/`, `time/`'s
-//!   leaves, `io/selector` and `task/error`, a leaf;
+//!   and `io/`'s leaves, and `task/error`, a leaf;
 //! * `task/`, the rest of `time/` and `io/`, and `rt/`'s loop-object modules (`loop_handle`, `threads`,
 //!   `settable`, which spawn tasks and arm timers as user code does): anything, as long as no
 //!   cycle forms outside `rt/`.
@@ -21,12 +21,13 @@ use std::path::{Path, PathBuf};
 
 const FOLDERS: [&str; 7] = ["rt", "task", "time", "io", "sync", "join", "util"];
 const RT_UPPER: [&str; 3] = ["rt/loop_handle", "rt/threads", "rt/settable"];
-const LEAVES: [&str; 5] = [
+const LEAVES: [&str; 6] = [
     "time/clock",
     "time/delay",
     "time/wheel",
     "time/timeout_error",
     "io/selector",
+    "io/signal",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -3,5 +3,6 @@
 
 pub(crate) mod net;
 pub(crate) mod selector;
+pub(crate) mod signal;
 pub(crate) mod source;
 pub(crate) mod streams;

@@ -32,6 +32,7 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::rt::context;
 use crate::rt::core::LoopCore;
+use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::RunRemote;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::wheel::TimerKey;
@@ -119,12 +120,14 @@ impl Callback {
     }
 }
 
-/// What a timer fired in this pass does at the pass's end.
+/// What the selector and the timers fired in this pass do at the pass's end.
 pub(crate) enum Fired {
     /// Wake a task (a `sleep`, a timeout).
     Wake(Waker),
     /// Run a `call_later`/`call_at` callback.
     Call(Callback),
+    /// Run the callback of an fd the selector found ready (`add_reader` / `add_writer`).
+    Io(Rc<FdCallback>),
 }
 
 /// The vtable of marker wakers: a timer armed by `call_at` carries one in place of a task's

@@ -5,10 +5,14 @@
 //!
 //! 1. Wakes and callbacks from other threads join the back of the ready queue (asyncio's
 //!    `call_soon_threadsafe`).
-//! 2. If nothing is ready, the loop waits for the next timer: a real clock parks the thread
-//!    until the deadline or a wake from another thread; a virtual clock first waits for the
+//! 2. If nothing is ready, the loop waits in the selector for I/O, the next timer or a wake
+//!    from another thread; a virtual clock first waits for I/O already ready and the
 //!    outstanding thread work the loop knows of (`to_thread` calls: thread work takes no
-//!    virtual time, so timings stay exact), then jumps to the deadline.
+//!    virtual time, so timings stay exact), then jumps to the deadline. With work ready, it
+//!    polls the selector without blocking, if it watches fds or a signal came. What the
+//!    selector found comes first at the pass's end (below): tasks awaiting I/O are woken, and
+//!    `add_reader`/`add_writer` callbacks run, in event order, before any timer's callback
+//!    (asyncio's `_process_events` runs before due timers are queued).
 //! 3. Timers that are due join the back of the ready queue, in deadline order and, for equal
 //!    deadlines, in arming order. A due timer does not step its task directly: asyncio's timer
 //!    callback resolves a future, which then `call_soon`s the task, so the task's step runs one
@@ -32,8 +36,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, RawFd};
 use std::ptr::{self, NonNull};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
@@ -42,9 +47,11 @@ use std::time::Duration;
 use async_task::Runnable;
 use slab::Slab;
 
-use crate::io::selector::{Direction, Selector};
+use crate::io::selector::{Direction, Selector, WatchKind, Woken};
 use crate::rt::callbacks::{self, Callback, Fired};
+use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::{LoopShared, Remote};
+use crate::rt::signals::{self, Signals};
 use crate::rt::task_state::{TaskEntry, TaskMeta};
 use crate::time::clock::Clock;
 use crate::time::wheel::{TimerKey, Wheel};
@@ -70,10 +77,12 @@ pub(crate) struct LoopCore {
     callbacks: RefCell<VecDeque<(u64, Callback)>>,
     timers: RefCell<Wheel>,
     /// The file descriptors the loop watches, and who waits on them.
-    selector: RefCell<Selector>,
+    selector: RefCell<Selector<Rc<FdCallback>>>,
     /// Whether the previous pass asked the selector (then a busy pass skips its non-blocking
     /// select).
     just_selected: Cell<bool>,
+    /// The signals the loop handles.
+    signals: RefCell<Signals>,
     /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
     /// naming its slot here (see `callbacks::marker_waker`).
     timer_callbacks: RefCell<Slab<Callback>>,
@@ -104,6 +113,7 @@ impl LoopCore {
             timers: RefCell::new(Wheel::new()),
             selector: RefCell::new(Selector::new()),
             just_selected: Cell::new(false),
+            signals: RefCell::new(Signals::new()),
             timer_callbacks: RefCell::new(Slab::new()),
             remote_buf: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
@@ -226,6 +236,52 @@ impl LoopCore {
         self.selector.borrow_mut().clear_ready(key, direction);
     }
 
+    /// Runs `callback` each pass `fd` is found ready for `direction` (level-triggered), in
+    /// place of the callback it had, as asyncio's `add_reader` / `add_writer`.
+    pub(crate) fn watch_fd(
+        &self,
+        fd: RawFd,
+        direction: Direction,
+        kind: WatchKind,
+        callback: impl FnMut() + 'static,
+    ) -> io::Result<()> {
+        let callback = Rc::new(FdCallback::new(callback));
+        let watched = self.selector.borrow_mut().watch(
+            self.shared.poller(),
+            fd,
+            direction,
+            callback.clone(),
+            kind,
+        );
+        // Dropped outside the borrow, as a closure's destructor may touch the loop.
+        match watched {
+            Ok(replaced) => {
+                if let Some(replaced) = replaced {
+                    replaced.remove();
+                }
+                Ok(())
+            }
+            Err(error) => {
+                callback.remove();
+                Err(error)
+            }
+        }
+    }
+
+    /// Stops running a callback for `fd` in `direction`; returns whether there was one.
+    pub(crate) fn unwatch_fd(&self, fd: RawFd, direction: Direction) -> bool {
+        let removed = self
+            .selector
+            .borrow_mut()
+            .unwatch(self.shared.poller(), fd, direction);
+        removed.map(|callback| callback.remove()).is_some()
+    }
+
+    /// The signals the loop handles (for `rt::signals`).
+    pub(crate) fn signals(&self) -> &RefCell<Signals> {
+        &self.signals
+    }
+
     // ---- The task registry (for `rt::spawn` and the task handles).
 
     /// Takes the next task id (`Task-<id>`) and the registry key the next task will get.
@@ -320,11 +376,20 @@ impl LoopCore {
     /// moved to the ready queue).
     fn select(&self, timeout: Option<Duration>, fired: &mut Vec<Fired>) {
         let mut selector = self.selector.borrow_mut();
-        if let Err(error) = selector.select(self.shared.poller(), timeout, |waker| {
-            fired.push(Fired::Wake(waker));
+        if let Err(error) = selector.select(self.shared.poller(), timeout, |woken| {
+            fired.push(match woken {
+                Woken::Task(waker) => Fired::Wake(waker),
+                Woken::Callback(callback) => Fired::Io(callback),
+            });
         }) {
             panic!("corio: the event loop's selector failed: {error}");
         }
+    }
+
+    /// Whether a pass that does not block should ask the selector what is ready: a source or
+    /// an fd callback is registered, or a signal arrived.
+    fn io_due(&self) -> bool {
+        self.selector.borrow().has_sources() || self.signals.borrow().take_pending()
     }
 
     /// Blocks in the selector for at most `timeout` (`None`: until an event or a wake from
@@ -352,7 +417,7 @@ impl LoopCore {
                     // Read before draining: the worker hands its result over, then decrements.
                     let external = self.shared.external();
                     self.take_remote();
-                    if self.selector.borrow().has_sources() {
+                    if self.io_due() {
                         self.select(Some(Duration::ZERO), fired);
                     }
                     if !self.idle() || !fired.is_empty() {
@@ -400,7 +465,7 @@ impl LoopCore {
             self.wait_for_work(fired);
             self.take_remote();
             self.just_selected.set(true);
-        } else if !self.just_selected.replace(false) && self.selector.borrow().has_sources() {
+        } else if !self.just_selected.replace(false) && self.io_due() {
             // A busy loop still looks at I/O, as asyncio's `select(0)` each pass, but not in
             // the pass right after a select: nothing is likely to have arrived in between,
             // and a ping-pong over a socket would pay a syscall per hop for nothing.
@@ -437,6 +502,7 @@ impl LoopCore {
                 match item {
                     Fired::Wake(waker) => waker.wake(),
                     Fired::Call(callback) => callback.run(),
+                    Fired::Io(callback) => callback.run(),
                 }
             }
         }
@@ -513,9 +579,17 @@ impl LoopCore {
 
     /// Marks the loop closed and drops, on the loop's thread, what other threads sent too late
     /// and the callbacks still held.
+    ///
+    /// Its signal handlers and fd callbacks go too (the signals get back the disposition they
+    /// had; the fds stay open).
     pub(crate) fn close(&self) {
         let late = self.shared.close();
         drop(late);
         self.drop_callbacks();
+        signals::remove_all(self);
+        let watches = self.selector.borrow_mut().unwatch_all(self.shared.poller());
+        for callback in watches {
+            callback.remove();
+        }
     }
 }

@@ -2,13 +2,17 @@
 //! asyncio's `asyncio.get_running_loop()` and its loop object.
 
 use std::fmt;
+use std::io;
+use std::os::fd::RawFd;
 use std::sync::Arc;
 
+use crate::io::selector::{Direction, WatchKind};
 use crate::rt::callbacks::{self, Handle, TimerHandle};
 use crate::rt::context;
 use crate::rt::core::LoopCore;
 use crate::rt::remote::LoopShared;
 use crate::rt::settable::SettableFuture;
+use crate::rt::signals;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::delay::IntoDelay;
 
@@ -20,7 +24,10 @@ use crate::time::delay::IntoDelay;
 /// [`is_running`](EventLoop::is_running) and [`is_closed`](EventLoop::is_closed). Its other
 /// methods ([`time`](EventLoop::time), [`call_soon`](EventLoop::call_soon),
 /// [`call_later`](EventLoop::call_later), [`call_at`](EventLoop::call_at),
-/// [`create_future`](EventLoop::create_future)) are not thread-safe, as in asyncio: called
+/// [`create_future`](EventLoop::create_future), the fd callbacks
+/// ([`add_reader`](EventLoop::add_reader), ...) and the signal handlers
+/// ([`add_signal_handler`](EventLoop::add_signal_handler), ...)) are not thread-safe, as in
+/// asyncio: called
 /// anywhere but on the running loop's own thread, they panic with `Non-thread-safe operation
 /// invoked on an event loop other than the current one` (the message of asyncio's debug-mode
 /// `RuntimeError`), or with `Event loop is closed` once it has ended.
@@ -138,6 +145,141 @@ impl EventLoop {
     /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
     pub fn create_future<T: 'static, E: 'static>(&self) -> SettableFuture<T, E> {
         self.on_loop("create_future()", |_| SettableFuture::new())
+    }
+
+    /// Runs `callback` whenever `fd` is readable, as `loop.add_reader(fd, callback)`:
+    /// level-triggered, so once per loop pass while data is unread, until
+    /// [`remove_reader`](EventLoop::remove_reader); adding again replaces the callback (the
+    /// old one never runs again).
+    ///
+    /// It runs where asyncio runs a reader: in the pass whose select found the fd ready, after
+    /// what was ready when the pass began and before the callbacks of timers due in that pass
+    /// (a task it wakes steps in the next pass); outside any task, on the loop's thread. A
+    /// panic in it is caught (the panic hook reports it) and the reader stays. Under virtual
+    /// time, passes that find an fd ready take no loop time.
+    ///
+    /// `fd` is a number, as asyncio's is an int: what a foreign library hands out, or
+    /// `socket.as_raw_fd()`. The loop neither owns nor closes it: keep it open until the
+    /// callback is removed (closing it first is a bug: the callback may never run again, or
+    /// run for whatever reuses the number; never memory unsafety). The loop's end removes the
+    /// callback, leaving the fd open.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a negative fd; the selector's error for an fd it cannot watch (a
+    /// closed fd, a regular file), and `AlreadyExists` for one a corio socket already uses.
+    ///
+    /// # Panics
+    ///
+    /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
+    pub fn add_reader(&self, fd: RawFd, callback: impl FnMut() + 'static) -> io::Result<()> {
+        self.add_fd_callback("add_reader()", fd, Direction::Read, callback)
+    }
+
+    /// Runs `callback` whenever `fd` is writable, as `loop.add_writer(fd, callback)`:
+    /// once per loop pass while the fd can take data, until
+    /// [`remove_writer`](EventLoop::remove_writer). See [`add_reader`](EventLoop::add_reader)
+    /// for the rest.
+    ///
+    /// # Errors
+    ///
+    /// As [`add_reader`](EventLoop::add_reader).
+    ///
+    /// # Panics
+    ///
+    /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
+    pub fn add_writer(&self, fd: RawFd, callback: impl FnMut() + 'static) -> io::Result<()> {
+        self.add_fd_callback("add_writer()", fd, Direction::Write, callback)
+    }
+
+    /// Stops the reader callback of `fd`, as `loop.remove_reader(fd)`; returns whether it had
+    /// one. The callback never runs again and is dropped (once it returns, if it is running).
+    ///
+    /// # Panics
+    ///
+    /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
+    pub fn remove_reader(&self, fd: RawFd) -> bool {
+        self.on_loop("remove_reader()", |core| {
+            core.unwatch_fd(fd, Direction::Read)
+        })
+    }
+
+    /// Stops the writer callback of `fd`, as `loop.remove_writer(fd)`; returns whether it had
+    /// one.
+    ///
+    /// # Panics
+    ///
+    /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
+    pub fn remove_writer(&self, fd: RawFd) -> bool {
+        self.on_loop("remove_writer()", |core| {
+            core.unwatch_fd(fd, Direction::Write)
+        })
+    }
+
+    fn add_fd_callback(
+        &self,
+        what: &str,
+        fd: RawFd,
+        direction: Direction,
+        callback: impl FnMut() + 'static,
+    ) -> io::Result<()> {
+        let kind = WatchKind {
+            every_pass: true,
+            waited_for: true,
+        };
+        self.on_loop(what, |core| core.watch_fd(fd, direction, kind, callback))
+    }
+
+    /// Runs `callback` on this loop each time the process receives signal `sig`, as
+    /// `loop.add_signal_handler(sig, callback)`; adding again replaces the callback.
+    ///
+    /// The callback never runs inside the signal handler: the handler (signal-hook's) only
+    /// writes to a pipe the loop watches, and the callback runs on the loop's thread, one pass
+    /// after the loop saw the pipe (asyncio's `call_soon` from `_handle_signal`). Deliveries
+    /// the OS merges (a signal sent again before the first was delivered) run it once. After
+    /// [`remove_signal_handler`](EventLoop::remove_signal_handler) it never runs again, even
+    /// for a delivery already seen. A panic in it is caught, as in any loop callback.
+    ///
+    /// The names are in [`corio::signal`](crate::signal) (`SIGINT`, `SIGTERM`, `SIGHUP`,
+    /// `SIGUSR1`, `SIGUSR2`); any catchable signal number works.
+    ///
+    /// Where corio differs from asyncio: any thread's loop may handle signals (asyncio: only
+    /// the main thread's). A signal goes to the process, so every loop that handles it runs
+    /// its callback. A SIGINT handler replaces [`run`](crate::run)'s SIGINT handling for as
+    /// long as it is there.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput`, with a message saying why, for a signal that cannot be handled: out of
+    /// range, `SIGKILL` and `SIGSTOP` (they cannot be caught), and the faults `SIGILL`,
+    /// `SIGFPE`, `SIGSEGV`. The OS's error if it refuses the handler.
+    ///
+    /// # Panics
+    ///
+    /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
+    pub fn add_signal_handler(&self, sig: i32, callback: impl FnMut() + 'static) -> io::Result<()> {
+        self.on_loop("add_signal_handler()", |core| {
+            signals::add_handler(core, sig, callback)
+        })
+    }
+
+    /// Removes the handler of signal `sig`, as `loop.remove_signal_handler(sig)`; returns
+    /// whether there was one (`false` for a signal with no handler, or an invalid one).
+    ///
+    /// The signal gets back what it did before corio handled it: normally its default action
+    /// (SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 end the process), as asyncio restores
+    /// `SIG_DFL`. SIGINT inside [`run`](crate::run) on the main thread gets back `run`'s
+    /// handling (the first cancels the main task, a second ends the process), where asyncio
+    /// gets back `KeyboardInterrupt`. The loop's end removes every handler it still has, the
+    /// same way.
+    ///
+    /// # Panics
+    ///
+    /// Off the loop's thread or after the loop ended (see [`EventLoop`]).
+    pub fn remove_signal_handler(&self, sig: i32) -> bool {
+        self.on_loop("remove_signal_handler()", |core| {
+            signals::remove_handler(core, sig)
+        })
     }
 }
 

@@ -8,10 +8,12 @@
 pub(crate) mod callbacks;
 pub(crate) mod context;
 pub(crate) mod core;
+pub(crate) mod fd_callbacks;
 pub(crate) mod loop_handle;
 pub(crate) mod remote;
 pub(crate) mod runner;
 pub(crate) mod settable;
+pub(crate) mod signals;
 pub(crate) mod spawn;
 pub(crate) mod task_body;
 pub(crate) mod task_state;

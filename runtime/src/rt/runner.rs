@@ -1,11 +1,14 @@
 //! Running a loop: [`Runner`] and [`run`], as asyncio's `Runner` and `asyncio.run`.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::rt::context::Enter;
+use crate::rt::context::{self, Enter};
 use crate::rt::core::LoopCore;
+use crate::rt::signals;
 use crate::rt::spawn;
 use crate::task::error::TaskError;
 
@@ -56,18 +59,49 @@ impl Runner {
     /// after that clean-up; a panic in any other task is contained in that task's
     /// [`TaskError`].
     ///
+    /// # Ctrl-C
+    ///
+    /// On the main thread, if SIGINT has its default disposition when `run` starts, `run`
+    /// handles it as asyncio's `Runner` does:
+    ///
+    /// * the first SIGINT cancels the main task (in a loop pass: its future is dropped, so its
+    ///   destructors run); the loop then ends as usual, leftover tasks cancelled, and `run`
+    ///   panics with `corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task
+    ///   was cancelled`. This is asyncio's `KeyboardInterrupt`: it unwinds through the
+    ///   caller's destructors, `catch_unwind` can stop it, and uncaught it ends the program
+    ///   with that message (exit code 101, where CPython ends by SIGINT). A main task that
+    ///   finishes anyway (it was about to) returns its output as usual.
+    /// * a second SIGINT ends the process at once, by SIGINT (its default disposition comes
+    ///   back and the signal is raised again), whatever the loop is doing: the way out of a
+    ///   clean-up that hangs.
+    ///
+    /// A program's own SIGINT handler ([`EventLoop::add_signal_handler`]) replaces this
+    /// handling until it is removed. When `run` returns, SIGINT has its default again. Off the
+    /// main thread, or with SIGINT already handled or ignored, `run` leaves SIGINT alone.
+    ///
     /// # Panics
     ///
     /// With `already running` if a loop already runs on this thread (that loop is left
-    /// untouched and keeps working if the panic is caught); with the future's own panic; and,
-    /// under virtual time, with `deadlock` when nothing can ever wake the future.
+    /// untouched and keeps working if the panic is caught); with the future's own panic;
+    /// with `KeyboardInterrupt` after a SIGINT (see above); and, under virtual time, with
+    /// `deadlock` when nothing can ever wake the future.
+    ///
+    /// [`EventLoop::add_signal_handler`]: crate::EventLoop::add_signal_handler
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         let core = LoopCore::new(self.config.virtual_time);
         let enter = Enter::new(&core);
         core.shared().start();
-        let mut main = spawn::spawn_main(&core, future);
+        let (main_id, mut main) = spawn::spawn_main(&core, future);
         // What each pass fires, done at its end: a buffer kept across passes.
         let mut fired = Vec::new();
+        let interrupted = Rc::new(Cell::new(false));
+        signals::handle_interrupt(&core, {
+            let interrupted = interrupted.clone();
+            move || {
+                interrupted.set(true);
+                cancel_main(main_id);
+            }
+        });
         while !main.is_finished() {
             core.run_once(&mut fired);
         }
@@ -80,6 +114,10 @@ impl Runner {
         match output {
             Some(Ok(value)) => value,
             Some(Err(TaskError::Panicked(payload))) => std::panic::resume_unwind(payload),
+            Some(Err(TaskError::Cancelled)) | None if interrupted.get() => panic!(
+                "corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task was \
+                 cancelled"
+            ),
             Some(Err(TaskError::Cancelled)) | None => {
                 panic!("corio::run(): the main task was cancelled before it finished")
             }
@@ -87,9 +125,21 @@ impl Runner {
     }
 }
 
+/// Cancels the running loop's main task (the task numbered `id`) if it has not finished.
+fn cancel_main(id: u64) {
+    let main = context::try_with_current(|core| {
+        core.task_entries()
+            .into_iter()
+            .find(|entry| entry.meta().id() == id)
+    });
+    if let Some(main) = main.flatten() {
+        main.meta().cancel();
+    }
+}
+
 /// Runs `future` on a new event loop on this thread with the real clock, as `asyncio.run`.
 ///
-/// See [`Runner::run`] for what happens to leftover tasks and panics.
+/// See [`Runner::run`] for what happens to leftover tasks, panics and Ctrl-C.
 ///
 /// ```
 /// async fn main_coro() -> u32 {

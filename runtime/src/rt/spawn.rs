@@ -65,14 +65,18 @@ fn body_in<'m, F>(future: F) -> impl FnOnce(&'m TaskMeta) -> TaskBody<'m, F> {
     move |meta| TaskBody::new(meta, future)
 }
 
-/// Spawns `run`'s main future as the loop's first task.
+/// Spawns `run`'s main future as the loop's first task; returns its id and handle.
 pub(crate) fn spawn_main<F: Future>(
     core: &LoopCore,
     future: F,
-) -> async_task::FallibleTask<Result<F::Output, TaskError>, TaskMeta> {
+) -> (
+    u64,
+    async_task::FallibleTask<Result<F::Output, TaskError>, TaskMeta>,
+) {
     // SAFETY: `Runner::run` keeps `future`'s borrows alive for the whole loop: the loop drops
     // every task's future (this one included) before `run` returns.
-    unsafe { spawn_on(core, None, future) }.fallible()
+    let task = unsafe { spawn_on(core, None, future) };
+    (task.metadata().id(), task.fallible())
 }
 
 /// Spawns a `'static` future as a task on the running loop.

@@ -55,4 +55,5 @@ pub(crate) use async_io_impls;
 
 pub(crate) mod resolve;
 pub(crate) mod tcp;
+pub(crate) mod udp;
 pub(crate) mod unix;
