@@ -270,7 +270,6 @@ pub use corio_runtime::{
     MEMBER_PANICKED, ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks,
     WithTimeout, shield, timeout, timeout_at, wait,
 };
-pub use corio_runtime::{getaddrinfo, net};
 
 /// Support for the expansions of corio's macros. Not public API.
 #[doc(hidden)]
