@@ -149,6 +149,21 @@ fn communicate_round_trips_a_mebibyte_through_cat() {
 }
 
 #[test]
+fn communicate_with_a_child_that_closes_its_input_early() {
+    both_watches(|_| async {
+        let input = vec![b'x'; 1024 * 1024];
+        let mut child = create_subprocess_shell("exec 0<&-; echo closed")
+            .await
+            .unwrap();
+        // The write meets a closed pipe (BrokenPipe): not an error, as in asyncio.
+        let (out, err) = bounded(child.communicate(Some(&input))).await.unwrap();
+        assert_eq!(out, b"closed\n");
+        assert!(err.is_empty());
+        assert_eq!(child.returncode(), Some(0));
+    });
+}
+
+#[test]
 fn stderr_is_captured_separately() {
     both_watches(|_| async {
         let mut child = create_subprocess_shell("echo out; echo err >&2; exit 5")

@@ -24,6 +24,11 @@ use crate::io::streams::{StreamReader, StreamWriter};
 /// `stderr` [`StreamReader`]s; each is `None` unless it was piped (`Stdio::piped()`). Take
 /// them out (`process.stdout.take()`) to use them in other tasks.
 ///
+/// Writing to `stdin` after the child closed its input is a
+/// [`BrokenPipe`](io::ErrorKind::BrokenPipe) error in a Rust program (which ignores
+/// `SIGPIPE`); a host program that does not ignore `SIGPIPE` gets the signal, as with any pipe
+/// write (sockets avoid it with `MSG_NOSIGNAL`, pipes have no such flag).
+///
 /// Its exit is seen through the selector, never by polling on a timer: a pidfd on Linux, a
 /// waiter thread elsewhere (see the crate's `io/process/exit.rs`).
 ///

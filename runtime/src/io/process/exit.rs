@@ -9,7 +9,9 @@
 //!   the waiting task, and the task reaps on the loop as above. Until then the child stays
 //!   ours (a zombie at worst), so `kill` by pid never reaches a reused pid. The thread is
 //!   counted as outstanding thread work (as [`to_thread`](crate::to_thread)'s): under virtual
-//!   time the loop waits for it instead of jumping the clock or reporting a deadlock.
+//!   time the loop waits for it instead of jumping the clock or reporting a deadlock. It
+//!   stays counted until the child exits, even if the wait was dropped: a virtual-time loop
+//!   with nothing else to do then waits for that child.
 //!
 //! A `Process` dropped before its exit was seen hands the child to [`orphan`]: a thread
 //! reaps it when it exits, so it is never left a zombie.
