@@ -60,6 +60,7 @@
 //! | `reader.read(n)`, `read()`, `readline()`, `readexactly(n)`, `readuntil(sep)`, `at_eof()`, `async for line in reader` | the same names on [`StreamReader`] (`read()` is `read_to_end()`); it is a `Stream` of lines; errors [`IncompleteReadError`], [`LimitOverrunError`] inside `io::Error` |
 //! | `writer.write(data)`, `await drain()`, `write_eof()`, `close()`, `await wait_closed()`, `is_closing()`, `get_extra_info("peername")` | the same names on [`StreamWriter`]; `peer_addr()` -> [`StreamAddr`] |
 //! | `server = await asyncio.start_server(cb, host, port)`, `start_unix_server(cb, path)`, `server.close()`, `await server.wait_closed()`, `serve_forever()` | [`start_server(cb, host, port)`](start_server), [`start_unix_server(cb, path)`](start_unix_server) -> [`Server`] with the same methods and `local_addrs()`; sockets in [`net`] |
+//! | `proc = await asyncio.create_subprocess_exec(prog, *args, stdout=PIPE)`, `create_subprocess_shell(cmd)`: `proc.communicate(input)`, `wait()`, `returncode`, `kill()`, `terminate()`, `send_signal(sig)`, `proc.stdin`/`stdout`/`stderr` | [`Command::new(prog).args(..).stdout(Stdio::piped()).spawn()`](Command) -> [`Process`] with the same names (`returncode()`, `pid()`); [`create_subprocess_exec(prog, args)`](create_subprocess_exec)`.await` and [`create_subprocess_shell(cmd)`](create_subprocess_shell) pipe all three streams |
 //! | `RuntimeError: no running event loop` | `create_task`, `time` outside a loop panic with `no running event loop` (`sleep` and `wait_for!` work on any executor, on a portable timer) |
 //!
 //! ## Scheduling: the same order as asyncio
@@ -259,6 +260,7 @@ pub use corio_runtime::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
     capture_never_awaited, set_never_awaited_hook,
 };
+pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
 pub use corio_runtime::{
     ConcurrentError, ConcurrentFuture, EventLoop, FutureError, Handle, SettableFuture,
     SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,

@@ -80,6 +80,7 @@ pub mod signal {
 }
 
 pub use io::net::resolve::getaddrinfo;
+pub use io::process::{Command, Process, create_subprocess_exec, create_subprocess_shell};
 pub use io::streams::{
     IncompleteReadError, LimitOverrunError, Server, StreamAddr, StreamReader, StreamWriter,
     open_connection, open_unix_connection, start_server, start_unix_server,
@@ -91,6 +92,7 @@ pub use io::streams::{
 pub mod __private {
     pub use crate::Runner;
     pub use crate::coroutine::{AwaitSite, Coroutine, CoroutineInfo, at_await};
+    pub use crate::io::process::exit::force_waiter_thread as subprocess_force_waiter_thread;
     pub use crate::join::as_completed::{as_completed_all, as_completed_timeout};
     pub use crate::join::gather::{gather_all, try_gather_all};
     pub use crate::join::maybe_done::{MaybeDone, TryOutput};

@@ -2,6 +2,7 @@
 //! what is built on it.
 
 pub(crate) mod net;
+pub(crate) mod process;
 pub(crate) mod selector;
 pub(crate) mod signal;
 pub(crate) mod source;

@@ -221,7 +221,6 @@ impl StreamWriter {
     /// A writer over any futures-io writer (a pipe's writing end, ...): `write_eof` and
     /// `close` both close it; it has no addresses. The writer must be usable on the loop
     /// the `StreamWriter` is used on.
-    #[allow(dead_code)] // The subprocess streams build on it.
     pub(crate) fn from_async_write(transport: Box<dyn AsyncWrite + Unpin>) -> StreamWriter {
         StreamWriter::from_transport(
             Box::new(AsyncWriteTransport(transport)),
