@@ -37,6 +37,9 @@ mod event_loop;
 #[path = "factorial_gather.rs"]
 mod factorial_gather;
 #[allow(dead_code)]
+#[path = "flags.rs"]
+mod flags;
+#[allow(dead_code)]
 #[path = "futures.rs"]
 mod futures;
 #[allow(dead_code)]
@@ -103,6 +106,8 @@ pub async fn program(screen: spinner_async::Screen) -> Result<(), TaskError> {
     as_completed::program().await;
     say!("== 流 (streams): echo ==");
     echo::program().await;
+    say!("== Fluent Python: flags ==");
+    flags::program().await;
     Ok(())
 }
 

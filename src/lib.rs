@@ -245,6 +245,7 @@ pub use corio_macros::main;
 #[doc(inline)]
 pub use corio_macros::test;
 pub use corio_runtime::net;
+pub use corio_runtime::signal;
 pub use corio_runtime::{
     Acquire, Barrier, BarrierWait, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
     ConditionWait, Event, EventWait, GetNowaitError, LifoQueue, Lock, LockGuard, PriorityQueue,
@@ -274,7 +275,6 @@ pub use corio_runtime::{
     MEMBER_PANICKED, ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks,
     WithTimeout, shield, timeout, timeout_at, wait,
 };
-pub use corio_runtime::signal;
 
 /// Support for the expansions of corio's macros. Not public API.
 #[doc(hidden)]

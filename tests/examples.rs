@@ -301,9 +301,34 @@ fn notebook() {
             (25.5, "Close the connection"),
             (25.5, r#"Received: "Hello World!""#),
             (25.5, "Close the connection"),
+            (25.5, "== Fluent Python: flags =="),
+            (25.6, "CD not found: http://127.0.0.1/flags/CD.gif"),
+            (25.6, "CN OK (8 bytes)"),
+            (25.7, "EG OK (8 bytes)"),
+            (25.8, "DE OK (8 bytes)"),
+            (25.9, "BR OK (8 bytes)"),
+            (26.0, "BD OK (8 bytes)"),
+            (26.0, "ET OK (8 bytes)"),
+            (26.0, "FR OK (8 bytes)"),
+            (26.0, "ID OK (8 bytes)"),
+            (26.1, "IN OK (8 bytes)"),
+            (26.1, "IR not found: http://127.0.0.1/flags/IR.gif"),
+            (26.1, "MX OK (8 bytes)"),
+            (26.2, "PK OK (8 bytes)"),
+            (26.4, "PH OK (8 bytes)"),
+            (26.4, "RU OK (8 bytes)"),
+            (26.4, "TR OK (8 bytes)"),
+            (26.5, "JP OK (8 bytes)"),
+            (26.5, "NG not found: http://127.0.0.1/flags/NG.gif"),
+            (26.8, "US OK (8 bytes)"),
+            (26.9, "VN OK (8 bytes)"),
+            (26.9, "------"),
+            (26.9, "17 flags downloaded."),
+            (26.9, "3 not found."),
+            (26.9, "20 downloads in 1.40s"),
         ],
     );
-    assert_eq!(end, 25.5);
+    assert_eq!(end, 26.9);
 }
 
 #[test]

@@ -34,3 +34,52 @@ fn echo_client_and_server_on_one_loop() {
     // I/O takes no virtual time.
     assert_eq!(end, 0.0);
 }
+
+#[expect(dead_code, reason = "the example's `main` is not called here")]
+#[path = "../examples/flags.rs"]
+mod flags;
+
+#[test]
+fn flags_downloads_in_completion_order_five_at_a_time() {
+    let (counter, lines, end) = run_example(flags::program());
+    let lines: Vec<(f64, &str)> = lines.iter().map(|(t, l)| (*t, l.as_str())).collect();
+    // Each flag's line comes when its download ends: the server answers after 0.1 to 0.5 s,
+    // five downloads at a time (the semaphore), so the order is completion order.
+    assert_eq!(
+        lines,
+        [
+            (0.1, "CD not found: http://127.0.0.1/flags/CD.gif"),
+            (0.1, "CN OK (8 bytes)"),
+            (0.2, "EG OK (8 bytes)"),
+            (0.3, "DE OK (8 bytes)"),
+            (0.4, "BR OK (8 bytes)"),
+            (0.5, "BD OK (8 bytes)"),
+            (0.5, "ET OK (8 bytes)"),
+            (0.5, "FR OK (8 bytes)"),
+            (0.5, "ID OK (8 bytes)"),
+            (0.6, "IN OK (8 bytes)"),
+            (0.6, "IR not found: http://127.0.0.1/flags/IR.gif"),
+            (0.6, "MX OK (8 bytes)"),
+            (0.7, "PK OK (8 bytes)"),
+            (0.9, "PH OK (8 bytes)"),
+            (0.9, "RU OK (8 bytes)"),
+            (0.9, "TR OK (8 bytes)"),
+            (1.0, "JP OK (8 bytes)"),
+            (1.0, "NG not found: http://127.0.0.1/flags/NG.gif"),
+            (1.3, "US OK (8 bytes)"),
+            (1.4, "VN OK (8 bytes)"),
+            (1.4, "------"),
+            (1.4, "17 flags downloaded."),
+            (1.4, "3 not found."),
+            (1.4, "20 downloads in 1.40s"),
+        ]
+    );
+    assert_eq!(end, 1.4);
+    assert_eq!(
+        counter.into_iter().collect::<Vec<_>>(),
+        [
+            (flags::DownloadStatus::Ok, 17),
+            (flags::DownloadStatus::NotFound, 3)
+        ]
+    );
+}
