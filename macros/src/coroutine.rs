@@ -336,7 +336,11 @@ impl VisitMut for Instrument<'_> {
                 // The source text is the await as written, before its inner awaits change.
                 let source = quote!(#await_expr);
                 self.visit_expr_mut(&mut await_expr.base);
-                let Ok(index) = u16::try_from(self.sites.len()) else {
+                // `u16::MAX` is the runtime's `NO_SITE` ("not at an await"), not an index.
+                let Some(index) = u16::try_from(self.sites.len())
+                    .ok()
+                    .filter(|&index| index < u16::MAX)
+                else {
                     self.error.get_or_insert_with(|| {
                         syn::Error::new(
                             await_expr.await_token.span,
@@ -424,6 +428,37 @@ mod tests {
             },
         );
         insta::assert_snapshot!(pretty(expansion));
+    }
+
+    /// Await sites are numbered with a `u16` whose `u16::MAX` means no site: 65535 awaits are
+    /// the most a coroutine can have.
+    #[test]
+    fn at_most_65535_awaits() {
+        // The error, if any, for a body with 65534 awaits before `block`'s.
+        let error = |mut block: Block| {
+            let private = quote!(::corio::__private);
+            let mut instrument = Instrument {
+                private: &private,
+                sites: vec![TokenStream::new(); 65534],
+                error: None,
+            };
+            instrument.visit_block_mut(&mut block);
+            instrument.error.map(|error| error.to_string())
+        };
+        assert_eq!(
+            error(syn::parse_quote!({
+                x.await;
+            })),
+            None
+        );
+        assert_eq!(
+            error(syn::parse_quote!({
+                x.await;
+                y.await;
+            }))
+            .as_deref(),
+            Some("too many `.await`s in one coroutine (at most 65535)")
+        );
     }
 
     #[test]
