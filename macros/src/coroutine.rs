@@ -176,7 +176,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let function = syn::parse2::<CoroutineFn>(item.clone())
         .and_then(|function| function.validate().map(|()| function));
     match (options, function) {
-        (Ok(options), Ok(function)) => expand_fn(&options, function),
+        (Ok(options), Ok(function)) => match expand_fn(&options, function) {
+            Ok(expansion) => expansion,
+            Err(error) => {
+                let error = error.to_compile_error();
+                quote!(#item #error)
+            }
+        },
         (options, function) => {
             let mut errors = options.err();
             if let Err(error) = function {
@@ -191,7 +197,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
+/// The expansion of a parsed fn, or the error in its body.
+fn expand_fn(options: &Options, function: CoroutineFn) -> syn::Result<TokenStream> {
     let krate = options.krate.clone().unwrap_or_default();
     let private = krate.private();
     let CoroutineFn {
@@ -252,7 +259,7 @@ fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
     };
     instrument.visit_block_mut(&mut block);
     if let Some(error) = instrument.error {
-        return error.to_compile_error();
+        return Err(error);
     }
     let sites = &instrument.sites;
 
@@ -283,7 +290,7 @@ fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
     };
 
     let info = Ident::new("__CORIO_COROUTINE", Span::mixed_site());
-    quote! {
+    Ok(quote! {
         #(#attrs)*
         // A trait's `async fn` implemented by a coroutine returns a more precise type.
         #[allow(refining_impl_trait)]
@@ -298,7 +305,7 @@ fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
                 #body
             })
         }
-    }
+    })
 }
 
 /// Whether the return type has an `impl Trait` in it.
