@@ -13,6 +13,7 @@ mod coroutine;
 mod crate_path;
 mod entry;
 mod gather;
+mod options;
 #[cfg(test)]
 mod snapshot;
 mod wait_for;
