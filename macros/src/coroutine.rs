@@ -35,63 +35,35 @@ use syn::{
 };
 
 use crate::crate_path::CratePath;
+use crate::options::{self, Accepted, Errors};
+
+/// `name = "..."`: the coroutine's name in its frame (by default, the fn's).
+const NAME: Accepted = Accepted::string("name", "\"main\"");
+/// The options `#[corio::coroutine]` accepts.
+const OPTIONS: &[Accepted] = &[NAME, Accepted::CRATE];
 
 /// The attribute's options: `name = "..."`, `crate = path`.
-#[derive(Default)]
 struct Options {
     name: Option<LitStr>,
-    krate: Option<CratePath>,
+    krate: CratePath,
 }
 
-impl Parse for Options {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut options = Options::default();
-        while !input.is_empty() {
-            let key = input.call(Ident::parse_any)?;
-            input.parse::<Token![=]>().map_err(|_| {
-                syn::Error::new(
-                    key.span(),
-                    format!("expected `{key} = ...`; the options are `name = \"...\"` and `crate = path`"),
-                )
-            })?;
-            match key.to_string().as_str() {
-                "name" => {
-                    let value: LitStr = input.parse().map_err(|error| {
-                        syn::Error::new(
-                            error.span(),
-                            "`name` takes a string literal, e.g. `name = \"main\"`",
-                        )
-                    })?;
-                    if value.value().is_empty() {
-                        return Err(syn::Error::new(
-                            value.span(),
-                            "a coroutine's name cannot be empty",
-                        ));
-                    }
-                    if options.name.replace(value).is_some() {
-                        return Err(syn::Error::new(key.span(), "`name` is given twice"));
-                    }
-                }
-                "crate" => {
-                    let path: CratePath = input.parse()?;
-                    if options.krate.replace(path).is_some() {
-                        return Err(syn::Error::new(key.span(), "`crate` is given twice"));
-                    }
-                }
-                _ => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format!(
-                            "unknown option `{key}`; the options are `name = \"...\"` and `crate = path`"
-                        ),
-                    ));
-                }
-            }
-            if !input.is_empty() {
-                input.parse::<Token![,]>()?;
-            }
+impl Options {
+    /// The options given in `attr`; each misuse goes to `errors`, and the options read well
+    /// are kept all the same.
+    fn parse(attr: TokenStream, errors: &mut Errors) -> Self {
+        let given = options::parse(attr, OPTIONS, errors);
+        let name = given.string(&NAME);
+        if let Some(name) = name.as_ref().filter(|name| name.value().is_empty()) {
+            errors.push(syn::Error::new(
+                name.span(),
+                "a coroutine's name cannot be empty",
+            ));
         }
-        Ok(options)
+        Options {
+            name,
+            krate: given.krate().unwrap_or_default(),
+        }
     }
 }
 
@@ -130,10 +102,9 @@ impl Parse for CoroutineFn {
 }
 
 impl CoroutineFn {
-    /// Every misuse of the signature at once, so the user fixes them in one round.
-    fn validate(&self) -> syn::Result<()> {
+    /// Every misuse of the signature, each to `errors`, so the user fixes them in one round.
+    fn validate(&self, errors: &mut Errors) {
         let sig = &self.sig;
-        let mut errors: Vec<syn::Error> = Vec::new();
         if sig.asyncness.is_none() {
             errors.push(syn::Error::new(
                 sig.fn_token.span,
@@ -158,42 +129,30 @@ impl CoroutineFn {
                 "a coroutine cannot be variadic",
             ));
         }
-        let mut errors = errors.into_iter();
-        match errors.next() {
-            None => Ok(()),
-            Some(mut first) => {
-                first.extend(errors);
-                Err(first)
-            }
-        }
     }
 }
 
-/// Expands `#[coroutine(attr)] item`. On any error, the item comes back unchanged beside a
-/// `compile_error!`, so the user sees that error and not a cascade.
+/// Expands `#[coroutine(attr)] item`. Every error is collected (the options', the fn's, the
+/// body's), and on any of them the item comes back unchanged beside a `compile_error!` for
+/// each, so the user sees those errors and not a cascade.
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let options = syn::parse2::<Options>(attr);
-    let function = syn::parse2::<CoroutineFn>(item.clone())
-        .and_then(|function| function.validate().map(|()| function));
-    match (options, function) {
-        (Ok(options), Ok(function)) => expand_fn(&options, function),
-        (options, function) => {
-            let mut errors = options.err();
-            if let Err(error) = function {
-                match &mut errors {
-                    Some(errors) => errors.combine(error),
-                    None => errors = Some(error),
-                }
-            }
-            let errors = errors.map(|error| error.to_compile_error());
-            quote!(#item #errors)
-        }
+    let mut errors = Errors::default();
+    let options = Options::parse(attr, &mut errors);
+    let expansion = errors
+        .ok(syn::parse2::<CoroutineFn>(item.clone()))
+        .and_then(|function| {
+            function.validate(&mut errors);
+            errors.ok(expand_fn(&options, function))
+        });
+    match expansion {
+        Some(expansion) if errors.is_empty() => expansion,
+        _ => errors.beside(item),
     }
 }
 
-fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
-    let krate = options.krate.clone().unwrap_or_default();
-    let private = krate.private();
+/// The expansion of a parsed fn, or the error in its body.
+fn expand_fn(options: &Options, function: CoroutineFn) -> syn::Result<TokenStream> {
+    let private = options.krate.private();
     let CoroutineFn {
         attrs,
         vis,
@@ -252,7 +211,7 @@ fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
     };
     instrument.visit_block_mut(&mut block);
     if let Some(error) = instrument.error {
-        return error.to_compile_error();
+        return Err(error);
     }
     let sites = &instrument.sites;
 
@@ -283,7 +242,7 @@ fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
     };
 
     let info = Ident::new("__CORIO_COROUTINE", Span::mixed_site());
-    quote! {
+    Ok(quote! {
         #(#attrs)*
         // A trait's `async fn` implemented by a coroutine returns a more precise type.
         #[allow(refining_impl_trait)]
@@ -298,7 +257,7 @@ fn expand_fn(options: &Options, function: CoroutineFn) -> TokenStream {
                 #body
             })
         }
-    }
+    })
 }
 
 /// Whether the return type has an `impl Trait` in it.
@@ -336,7 +295,11 @@ impl VisitMut for Instrument<'_> {
                 // The source text is the await as written, before its inner awaits change.
                 let source = quote!(#await_expr);
                 self.visit_expr_mut(&mut await_expr.base);
-                let Ok(index) = u16::try_from(self.sites.len()) else {
+                // `u16::MAX` is the runtime's `NO_SITE` ("not at an await"), not an index.
+                let Some(index) = u16::try_from(self.sites.len())
+                    .ok()
+                    .filter(|&index| index < u16::MAX)
+                else {
                     self.error.get_or_insert_with(|| {
                         syn::Error::new(
                             await_expr.await_token.span,
@@ -424,6 +387,55 @@ mod tests {
             },
         );
         insta::assert_snapshot!(pretty(expansion));
+    }
+
+    /// The options' errors and the fn's come out in one round, beside the fn unchanged.
+    #[test]
+    fn every_error_in_one_round() {
+        let item = quote!(
+            const fn f() {}
+        );
+        let expansion = expand(quote!(nmae = "f", name = ""), item.clone()).to_string();
+        assert!(expansion.starts_with(&item.to_string()), "{expansion}");
+        for message in [
+            "unknown option `nmae`",
+            "a coroutine's name cannot be empty",
+            "the `async` keyword is missing",
+            "a coroutine cannot be a `const fn`",
+        ] {
+            assert!(expansion.contains(message), "{message} in {expansion}");
+        }
+    }
+
+    /// Await sites are numbered with a `u16` whose `u16::MAX` means no site: 65535 awaits are
+    /// the most a coroutine can have.
+    #[test]
+    fn at_most_65535_awaits() {
+        // The error, if any, for a body with 65534 awaits before `block`'s.
+        let error = |mut block: Block| {
+            let private = quote!(::corio::__private);
+            let mut instrument = Instrument {
+                private: &private,
+                sites: vec![TokenStream::new(); 65534],
+                error: None,
+            };
+            instrument.visit_block_mut(&mut block);
+            instrument.error.map(|error| error.to_string())
+        };
+        assert_eq!(
+            error(syn::parse_quote!({
+                x.await;
+            })),
+            None
+        );
+        assert_eq!(
+            error(syn::parse_quote!({
+                x.await;
+                y.await;
+            }))
+            .as_deref(),
+            Some("too many `.await`s in one coroutine (at most 65535)")
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The path expansions reach corio through, and the `crate = path` option that overrides it.
+//! The path expansions reach corio through, which the `crate = path` option overrides (read by
+//! `options` for the attributes, by [`CratePath::parse_leading`] for the function-like macros).
 //!
 //! Every expansion names corio's items as `<crate path>::__private::...`, an absolute path, so it
 //! compiles whatever the caller has shadowed (`core`, `Option`, `Future`, ...). The default
@@ -8,7 +9,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::parse::{Parse, ParseStream};
+use syn::parse::ParseStream;
 use syn::{Path, Token};
 
 /// The path of the `corio` facade crate as the caller sees it.
@@ -39,12 +40,6 @@ impl CratePath {
             return Ok(Some(CratePath(path)));
         }
         Ok(None)
-    }
-}
-
-impl Parse for CratePath {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        Path::parse_mod_style(input).map(CratePath)
     }
 }
 

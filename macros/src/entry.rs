@@ -13,10 +13,10 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
-use syn::parse::{Parse, ParseStream};
-use syn::{Ident, ItemFn, ReturnType, Token};
+use syn::{Ident, ItemFn, ReturnType};
 
 use crate::crate_path::CratePath;
+use crate::options::{self, Accepted, Errors};
 
 /// Which entry attribute is expanding.
 pub(crate) enum Entry {
@@ -33,61 +33,32 @@ impl Entry {
     }
 }
 
+/// `virtual_time`: the loop runs on virtual time.
+const VIRTUAL_TIME: Accepted = Accepted::flag("virtual_time");
+/// The options `#[corio::main]` and `#[corio::test]` accept.
+const OPTIONS: &[Accepted] = &[VIRTUAL_TIME, Accepted::CRATE];
+
 /// The options: `virtual_time`, `crate = path`.
-#[derive(Default)]
 struct Options {
     virtual_time: bool,
-    krate: Option<CratePath>,
+    krate: CratePath,
 }
 
-impl Parse for Options {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut options = Options::default();
-        while !input.is_empty() {
-            let key = input.call(syn::ext::IdentExt::parse_any)?;
-            let key: Ident = key;
-            match key.to_string().as_str() {
-                "virtual_time" => {
-                    if input.peek(Token![=]) {
-                        return Err(syn::Error::new(
-                            key.span(),
-                            "`virtual_time` takes no value: write `virtual_time`",
-                        ));
-                    }
-                    if std::mem::replace(&mut options.virtual_time, true) {
-                        return Err(syn::Error::new(key.span(), "`virtual_time` is given twice"));
-                    }
-                }
-                "crate" => {
-                    input
-                        .parse::<Token![=]>()
-                        .map_err(|_| syn::Error::new(key.span(), "expected `crate = path`"))?;
-                    let path: CratePath = input.parse()?;
-                    if options.krate.replace(path).is_some() {
-                        return Err(syn::Error::new(key.span(), "`crate` is given twice"));
-                    }
-                }
-                _ => {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format!(
-                            "unknown option `{key}`; the options are `virtual_time` and `crate = path`"
-                        ),
-                    ));
-                }
-            }
-            if !input.is_empty() {
-                input.parse::<Token![,]>()?;
-            }
+impl Options {
+    /// The options given in `attr`; each misuse goes to `errors`, and the options read well
+    /// are kept all the same.
+    fn parse(attr: TokenStream, errors: &mut Errors) -> Self {
+        let given = options::parse(attr, OPTIONS, errors);
+        Options {
+            virtual_time: given.flag(&VIRTUAL_TIME),
+            krate: given.krate().unwrap_or_default(),
         }
-        Ok(options)
     }
 }
 
-/// Every misuse of the function at once, so the user fixes them in one round.
-fn validate(entry: &Entry, function: &ItemFn) -> syn::Result<()> {
+/// Every misuse of the function, each to `errors`, so the user fixes them in one round.
+fn validate(entry: &Entry, function: &ItemFn, errors: &mut Errors) {
     let sig = &function.sig;
-    let mut errors: Vec<syn::Error> = Vec::new();
     if sig.asyncness.is_none() {
         errors.push(syn::Error::new(
             sig.fn_token.span,
@@ -130,55 +101,35 @@ fn validate(entry: &Entry, function: &ItemFn) -> syn::Result<()> {
             }
         }
     }
-    let mut errors = errors.into_iter();
-    match errors.next() {
-        None => Ok(()),
-        Some(mut first) => {
-            first.extend(errors);
-            Err(first)
-        }
-    }
 }
 
-/// Expands `#[main(attr)] item` or `#[test(attr)] item`. On an error, the fn comes back as a
-/// plain `fn` whose body still type-checks (so the IDE keeps working), beside one
-/// `compile_error!`.
+/// Expands `#[main(attr)] item` or `#[test(attr)] item`. Every error is collected (the
+/// options' and the fn's); on any of them the fn comes back as a plain `fn` whose body still
+/// type-checks (so the IDE keeps working), beside a `compile_error!` for each. An item that is
+/// not a fn comes back unchanged.
 pub(crate) fn expand(entry: Entry, attr: TokenStream, item: TokenStream) -> TokenStream {
-    let options = syn::parse2::<Options>(attr);
+    let mut errors = Errors::default();
+    let options = Options::parse(attr, &mut errors);
     let function = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(function) => function,
         Err(error) => {
-            let error = syn::Error::new(
+            errors.push(syn::Error::new(
                 error.span(),
                 format!("{} goes on an `async fn`", entry.attribute()),
-            );
-            let mut tokens = item;
-            tokens.extend(error.to_compile_error());
-            return tokens;
+            ));
+            return errors.beside(item);
         }
     };
-    let checked = validate(&entry, &function);
-    match (options, checked) {
-        (Ok(options), Ok(())) => expand_fn(&entry, &options, function),
-        (options, checked) => {
-            let mut errors = options.as_ref().err().cloned();
-            if let Err(error) = checked {
-                match &mut errors {
-                    Some(errors) => errors.combine(error),
-                    None => errors = Some(error),
-                }
-            }
-            let krate = options.ok().and_then(|options| options.krate);
-            let mut tokens = stand_in(&entry, &krate.unwrap_or_default(), function);
-            tokens.extend(errors.map(|error| error.to_compile_error()));
-            tokens
-        }
+    validate(&entry, &function, &mut errors);
+    if errors.is_empty() {
+        expand_fn(&entry, &options, function)
+    } else {
+        errors.beside(stand_in(&entry, &options.krate, function))
     }
 }
 
 fn expand_fn(entry: &Entry, options: &Options, function: ItemFn) -> TokenStream {
-    let krate = options.krate.clone().unwrap_or_default();
-    let private = krate.private();
+    let private = options.krate.private();
     let ItemFn {
         attrs,
         vis,

@@ -5,14 +5,21 @@
 //! through `macro_rules!` wrappers that pass the facade's `$crate`, so a renamed dependency
 //! just works). Each macro lives in its own module and goes the same way: parse the input into
 //! a small model (syn), then expand from the model (quote). A misuse is a spanned
-//! `compile_error!` at the offending token, never a panic inside the macro; attribute macros
-//! emit the user's item unchanged beside the error, so the user sees one error, not a cascade.
+//! `compile_error!` at the offending token, never a panic inside the macro. An attribute macro
+//! reports every misuse it finds in one round (`options::Errors`), beside the user's item
+//! (unchanged, or for `main`/`test` a stand-in that type-checks), so the user sees those
+//! errors, not a cascade.
+
+#![warn(missing_debug_implementations, unreachable_pub)]
+// The crate has no unsafe code; should some come, each block says why it is sound.
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 mod as_completed;
 mod coroutine;
 mod crate_path;
 mod entry;
 mod gather;
+mod options;
 #[cfg(test)]
 mod snapshot;
 mod wait_for;

@@ -1,0 +1,4 @@
+#[corio::coroutine(name = "first", name = "second")]
+async fn named_twice() {}
+
+fn main() {}

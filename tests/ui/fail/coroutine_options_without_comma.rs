@@ -1,0 +1,4 @@
+#[corio::coroutine(name = "main" crate = corio)]
+async fn no_comma() {}
+
+fn main() {}
