@@ -83,3 +83,35 @@ fn flags_downloads_in_completion_order_five_at_a_time() {
         ]
     );
 }
+
+#[expect(dead_code, reason = "the example's `main` is not called here")]
+#[path = "../examples/subprocess.rs"]
+mod subprocess;
+
+#[test]
+fn subprocess_output_and_exit_codes() {
+    if std::process::Command::new("sh")
+        .arg("-c")
+        .arg("command -v tr")
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        eprintln!("skipped: this test needs `sh` and `tr` on the PATH");
+        return;
+    }
+    let (codes, lines, end) = run_example(subprocess::program());
+    let lines: Vec<(f64, &str)> = lines.iter().map(|(t, l)| (*t, l.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (0.0, r#"["echo \"oops\" >&2; exit 3" exited with 3]"#),
+            (0.0, "[stderr]\noops"),
+            (0.0, r#"["sleep 0.2; echo \"hello\"" exited with 0]"#),
+            (0.0, "[stdout]\nhello"),
+            (0.0, "[tr] CORIO RUNS TR"),
+        ]
+    );
+    assert_eq!(codes, (Some(0), Some(3), Some(0)));
+    // Waiting for children takes no virtual time.
+    assert_eq!(end, 0.0);
+}
