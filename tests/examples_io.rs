@@ -115,3 +115,32 @@ fn subprocess_output_and_exit_codes() {
     // Waiting for children takes no virtual time.
     assert_eq!(end, 0.0);
 }
+
+#[expect(dead_code, reason = "the example's `main` is not called here")]
+#[path = "../examples/graceful_shutdown.rs"]
+mod graceful_shutdown;
+
+#[test]
+fn graceful_shutdown_on_sigterm() {
+    // The handler is installed before `ready` runs, so the signal never meets the default
+    // disposition (which would end the test process).
+    let ready = || {
+        std::thread::spawn(|| {
+            // SAFETY: `kill` with this process's own pid and a valid signal number.
+            let sent = unsafe { libc::kill(libc::getpid(), libc::SIGTERM) };
+            assert_eq!(sent, 0, "kill(getpid(), SIGTERM)");
+        });
+    };
+    let ((), lines, end) = run_example(graceful_shutdown::program(ready));
+    let lines: Vec<(f64, &str)> = lines.iter().map(|(t, l)| (*t, l.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (0.0, "serving; send SIGTERM to stop"),
+            (0.0, r#"client got "HELLO""#),
+            (0.0, "SIGTERM: closing the server"),
+            (0.0, "closed cleanly"),
+        ]
+    );
+    assert_eq!(end, 0.0);
+}
