@@ -144,3 +144,32 @@ fn graceful_shutdown_on_sigterm() {
     );
     assert_eq!(end, 0.0);
 }
+
+#[expect(dead_code, reason = "the example's `main` is not called here")]
+#[path = "../examples/charfinder.rs"]
+mod charfinder;
+
+#[test]
+fn charfinder_answers_unicode_name_queries() {
+    let ((), lines, end) = run_example(charfinder::program());
+    let lines: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
+    let rule = "─".repeat(66);
+    assert_eq!(
+        lines,
+        [
+            r#" From client: "white chess king""#.to_owned(),
+            "   To client: 4 results.".to_owned(),
+            "U+2654\t♔\tWHITE CHESS KING".to_owned(),
+            "U+1FA09\t🨉\tWHITE CHESS KING ROTATED NINETY DEGREES".to_owned(),
+            "U+1FA1E\t🨞\tWHITE CHESS TURNED KING".to_owned(),
+            "U+1FA33\t🨳\tWHITE CHESS KING ROTATED TWO HUNDRED SEVENTY DEGREES".to_owned(),
+            format!("{rule} 4 found"),
+            r#" From client: "sun face""#.to_owned(),
+            "   To client: 1 results.".to_owned(),
+            "U+1F31E\t🌞\tSUN WITH FACE".to_owned(),
+            format!("{rule} 1 found"),
+            "Close client.".to_owned(),
+        ]
+    );
+    assert_eq!(end, 0.0);
+}
