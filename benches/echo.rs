@@ -11,6 +11,12 @@
 //! * `echo_round_trip`: 1000 round trips of 64 bytes by one client;
 //! * `echo_100_clients`: 100 clients connected at once, 100 round trips each (10k messages).
 //!
+//! Before the groups, `main` prints the heap each idle connection holds on corio: 10k
+//! connections (fewer if the descriptor limit, raised to its hard limit first, cannot hold
+//! both ends of 10k in this one process) accepted by `start_server`, each server task parked
+//! in `readline()` and each client holding its `(StreamReader, StreamWriter)`; a counting
+//! allocator gives the live bytes, divided by the number of connections.
+//!
 //! Only 127.0.0.1 and ephemeral ports; every loop is bounded by its count.
 
 use std::io;
@@ -20,7 +26,67 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
 
+mod support;
+
+#[global_allocator]
+static GLOBAL: support::CountingAlloc = support::CountingAlloc;
+
 const MESSAGE: usize = 64;
+const IDLE: usize = 10_000;
+
+/// Raises the soft descriptor limit to the hard one; returns how many connections (two
+/// descriptors each, in this process) fit, at most `IDLE`.
+fn idle_connections_that_fit() -> usize {
+    // SAFETY: getrlimit/setrlimit with a valid resource and a pointer to a local struct.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 0;
+        }
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        IDLE.min((limit.rlim_cur as usize).saturating_sub(256) / 2)
+    }
+}
+
+/// Live heap bytes per idle connection on corio: server side (its task, reader, writer) and
+/// client side (reader and writer), together.
+fn idle_bytes_per_connection(n: usize) -> f64 {
+    corio::run(async move {
+        let server = corio::start_server(
+            |mut reader, _writer| async move {
+                let _ = reader.readline().await;
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addrs()[0].port();
+        // A first connection warms what is made once (the listener's task, queues' growth).
+        let warm = corio::open_connection("127.0.0.1", port).await.unwrap();
+        corio::sleep(0.01).await;
+        support::start_counting();
+        let before = support::live_bytes();
+        let mut clients = Vec::with_capacity(n);
+        for _ in 0..n {
+            clients.push(corio::open_connection("127.0.0.1", port).await.unwrap());
+        }
+        // Let every server task start and park in readline().
+        corio::sleep(0.05).await;
+        let bytes = support::live_bytes() - before;
+        support::stop_counting();
+        drop(clients);
+        drop(warm);
+        server.close();
+        server.wait_closed().await;
+        bytes as f64 / n as f64
+    })
+}
 const ROUND_TRIPS: usize = 1000;
 const CLIENTS: usize = 100;
 const PER_CLIENT: usize = 100;
@@ -183,6 +249,15 @@ mod smol_echo {
 }
 
 fn main() {
+    let n = idle_connections_that_fit();
+    if n == 0 {
+        println!("idle connections: skipped (no descriptor limit could be read)");
+    } else {
+        println!(
+            "idle connections: {n} held open, {:.0} B of heap per connection (both ends)",
+            idle_bytes_per_connection(n)
+        );
+    }
     let mut c = Criterion::default().configure_from_args();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
