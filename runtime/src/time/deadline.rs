@@ -5,7 +5,23 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Context;
 
+use crate::rt::context;
 use crate::time::sleep::Sleep;
+
+/// Drops a timed-out future in place; returns whether the drop scheduled steps on the loop (a
+/// task in it was cancelled, say). Then `cx` has been woken behind those steps, and the caller
+/// returns `Pending` and reports the timeout at its next poll, so the cancelled work's last
+/// step runs before the awaiter sees the error (asyncio waits for the cancelled task too).
+pub(crate) fn drop_before_reporting<F>(mut future: Pin<&mut Option<F>>, cx: &Context<'_>) -> bool {
+    let queued = || context::try_with_current(|core| core.queued_steps());
+    let queued_before = queued();
+    future.set(None);
+    if queued() > queued_before {
+        cx.waker().wake_by_ref();
+        return true;
+    }
+    false
+}
 
 /// Where a timeout stands. The timer is armed at the first poll (at `time() + timeout`, as
 /// asyncio arms it when the awaiting coroutine first runs); a timeout of zero has passed at

@@ -15,6 +15,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::rt::context;
 use crate::time::clock::NANOS_PER_SEC;
+use crate::time::deadline;
 use crate::time::delay::IntoDelay;
 use crate::time::delay::IntoTimeout;
 use crate::time::sleep::Sleep;
@@ -315,13 +316,8 @@ impl<F: Future> Future for WithTimeout<F> {
         // Expired: drop the future now, and see whether that scheduled anything on the loop.
         *this.timer = None;
         state.phase.set(Phase::Expired);
-        let queued = || context::try_with_current(|core| core.queued_steps());
-        let queued_before = queued();
-        this.future.set(None);
-        if queued() > queued_before {
-            // As `WaitFor`: our wake goes behind what the drop scheduled, so that runs first.
+        if deadline::drop_before_reporting(this.future.as_mut(), cx) {
             *this.expiring = true;
-            cx.waker().wake_by_ref();
             return Poll::Pending;
         }
         Poll::Ready(Err(TimeoutError))

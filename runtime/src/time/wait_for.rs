@@ -10,8 +10,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::rt::context;
-use crate::time::deadline::Deadline;
+use crate::time::deadline::{self, Deadline};
 use crate::time::timeout_error::TimeoutError;
 
 pin_project_lite::pin_project! {
@@ -112,13 +111,8 @@ impl<F: Future> Future for WaitFor<F> {
         }
         // Timed out. Drop the future now, and see whether that scheduled anything on the loop.
         *this.phase = Phase::Done;
-        let queued = || context::try_with_current(|core| core.queued_steps());
-        let queued_before = queued();
-        this.future.set(None);
-        if queued() > queued_before {
-            // Our wake goes behind what the drop scheduled, so that runs first.
+        if deadline::drop_before_reporting(this.future.as_mut(), cx) {
             *this.phase = Phase::Expiring;
-            cx.waker().wake_by_ref();
             return Poll::Pending;
         }
         Poll::Ready(Err(TimeoutError))
