@@ -179,6 +179,12 @@ impl<C: Clone> Selector<C> {
         !self.sources.is_empty() || self.every_pass > 0
     }
 
+    /// Whether a level-triggered watch with a callback for every pass is registered (then
+    /// every pass must select, as asyncio's does, for the callback to run each pass).
+    pub(crate) fn has_every_pass_watches(&self) -> bool {
+        self.every_pass > 0
+    }
+
     /// Whether a task waits for I/O, or a watch stands for something the program waits for.
     pub(crate) fn has_waiters(&self) -> bool {
         self.waiting > 0 || self.waited_for > 0

@@ -465,12 +465,18 @@ impl LoopCore {
             self.wait_for_work(fired);
             self.take_remote();
             self.just_selected.set(true);
-        } else if !self.just_selected.replace(false) && self.io_due() {
+        } else {
             // A busy loop still looks at I/O, as asyncio's `select(0)` each pass, but not in
             // the pass right after a select: nothing is likely to have arrived in between,
-            // and a ping-pong over a socket would pay a syscall per hop for nothing.
-            self.select(Some(Duration::ZERO), fired);
-            self.just_selected.set(true);
+            // and a ping-pong over a socket would pay a syscall per hop for nothing. fd
+            // callbacks (`add_reader`) are level-triggered and run every pass their fd is
+            // ready, as asyncio's: with one registered, every pass selects.
+            let after_select = self.just_selected.replace(false)
+                && !self.selector.borrow().has_every_pass_watches();
+            if !after_select && self.io_due() {
+                self.select(Some(Duration::ZERO), fired);
+                self.just_selected.set(true);
+            }
         }
         // A pass with no timer armed skips the clock: reading it is most of a hot pass's cost.
         if !self.timers.borrow().is_empty() {
