@@ -467,10 +467,9 @@ impl LoopCore {
             self.just_selected.set(true);
         } else {
             // A busy loop still looks at I/O, as asyncio's `select(0)` each pass, but not in
-            // the pass right after a select: nothing is likely to have arrived in between,
-            // and a ping-pong over a socket would pay a syscall per hop for nothing. fd
-            // callbacks (`add_reader`) are level-triggered and run every pass their fd is
-            // ready, as asyncio's: with one registered, every pass selects.
+            // the pass right after a select (a socket ping-pong would pay a syscall per hop
+            // for nothing), unless an fd callback (`add_reader`, level-triggered) must run
+            // every pass its fd is ready, as asyncio's does.
             let after_select = self.just_selected.replace(false)
                 && !self.selector.borrow().has_every_pass_watches();
             if !after_select && self.io_due() {
