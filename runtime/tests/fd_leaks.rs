@@ -7,23 +7,8 @@ use std::io;
 
 use corio_runtime::{Command, create_task, open_connection, start_server};
 
-/// This process's open descriptors (number and target), less the one listing `/proc/self/fd`.
-fn open_fds() -> Vec<(String, String)> {
-    let mut fds: Vec<(String, String)> = std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let target = std::fs::read_link(entry.path()).ok()?;
-            Some((
-                entry.file_name().to_string_lossy().into_owned(),
-                target.to_string_lossy().into_owned(),
-            ))
-        })
-        .filter(|(_, target)| !target.starts_with("/proc/"))
-        .collect();
-    fds.sort();
-    fds
-}
+mod support;
+use support::open_fds;
 
 async fn connections(n: usize) -> io::Result<()> {
     let server = start_server(

@@ -12,6 +12,8 @@ use std::process::Stdio;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use corio_runtime::__private::subprocess_force_waiter_thread;
 use corio_runtime::{
     Command, Process, Runner, create_subprocess_exec, create_subprocess_shell, time, timeout,
@@ -72,30 +74,19 @@ fn reaped_soon(pid: u32) -> bool {
 
 /// This process's open descriptors and what each is, less those a loop opens for itself
 /// (its poller, eventfd and timerfd: another test's loop, on a test thread still ending,
-/// may open or close them meanwhile) and the one listing `/proc/self/fd`.
+/// may open or close them meanwhile).
 fn open_fds() -> Vec<(String, String)> {
-    let mut fds: Vec<(String, String)> = std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let target = std::fs::read_link(entry.path()).ok()?;
-            Some((
-                entry.file_name().to_string_lossy().into_owned(),
-                target.to_string_lossy().into_owned(),
-            ))
-        })
+    support::open_fds()
+        .into_iter()
         .filter(|(_, target)| {
-            !target.starts_with("/proc/")
-                && ![
-                    "anon_inode:[eventpoll]",
-                    "anon_inode:[eventfd]",
-                    "anon_inode:[timerfd]",
-                ]
-                .contains(&target.as_str())
+            ![
+                "anon_inode:[eventpoll]",
+                "anon_inode:[eventfd]",
+                "anon_inode:[timerfd]",
+            ]
+            .contains(&target.as_str())
         })
-        .collect();
-    fds.sort();
-    fds
+        .collect()
 }
 
 #[test]

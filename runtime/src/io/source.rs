@@ -106,18 +106,6 @@ impl<T: AsFd> Source<T> {
     ) -> io::Result<R> {
         poll_fn(|cx| self.poll_io(direction, cx, &mut op)).await
     }
-
-    /// Waits until the fd may be ready in `direction` (asyncio's `add_reader` as a future);
-    /// the next operation may still find it would block.
-    #[allow(dead_code)] // For sources waited on without an operation (signals, pipes).
-    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
-        poll_fn(|cx| {
-            context::with_current("corio I/O", |core| {
-                core.poll_io_ready(self.key, direction, cx).map(Ok)
-            })
-        })
-        .await
-    }
 }
 
 impl<T: AsFd> Drop for Source<T> {

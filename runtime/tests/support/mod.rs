@@ -1,5 +1,5 @@
 //! Helpers shared by the runtime's integration tests: a trace of printed lines stamped with
-//! the loop time, and a destructor counter.
+//! the loop time, a destructor counter, and this process's open descriptors.
 #![allow(dead_code)]
 
 use std::cell::Cell;
@@ -51,4 +51,23 @@ impl Drop for DropToken {
 /// Runs `f` under virtual time.
 pub fn virtual_run<F: std::future::Future>(f: F) -> F::Output {
     corio_runtime::Runner::new().virtual_time().run(f)
+}
+
+/// This process's open descriptors, each with what it points to, sorted; less the one
+/// listing `/proc/self/fd` itself.
+pub fn open_fds() -> Vec<(String, String)> {
+    let mut fds: Vec<(String, String)> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let target = std::fs::read_link(entry.path()).ok()?;
+            Some((
+                entry.file_name().to_string_lossy().into_owned(),
+                target.to_string_lossy().into_owned(),
+            ))
+        })
+        .filter(|(_, target)| !target.starts_with("/proc/"))
+        .collect();
+    fds.sort();
+    fds
 }
