@@ -92,3 +92,39 @@ fn a_port_in_use_is_an_error() {
     });
     assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
 }
+
+/// The peer's last bytes and its end (FIN) come in one readiness event; the short read that
+/// takes the bytes tells the selector "drained", yet the end is still read: the next read
+/// returns 0 at once instead of waiting for an edge that never comes.
+#[test]
+fn the_end_that_comes_with_the_last_bytes_is_read() {
+    let reads = corio_runtime::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let reader = create_task(async move {
+            let mut buf = [0u8; 1024];
+            let mut reads = Vec::new();
+            loop {
+                // Waits first (nothing sent yet), so the bytes and the FIN arrive while it
+                // is parked: one edge for both.
+                let n = corio_runtime::timeout(5)
+                    .wrap(server.read(&mut buf))
+                    .await
+                    .expect("the end after a short read was never read")
+                    .unwrap();
+                reads.push(n);
+                if n == 0 {
+                    return reads;
+                }
+            }
+        });
+        sleep(0.01).await;
+        client.write_all(b"last words").await.unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        reader.await.unwrap()
+    });
+    assert_eq!(reads, [10, 0]);
+}

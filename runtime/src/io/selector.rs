@@ -1,24 +1,36 @@
 //! The selector the loop waits in, as asyncio's `SelectorEventLoop` waits in `selectors`: the
-//! OS poller (through the `polling` crate: epoll, kqueue, event ports), the readiness of every
-//! registered file descriptor, and who waits on it.
+//! OS poller (through the `mio` crate: epoll, kqueue), the readiness of every registered file
+//! descriptor, who waits on it, and the waker other threads use to interrupt a wait.
 //!
-//! It keeps two kinds of registration, apart (two slabs; a bit of the poller's key tells them
-//! apart), so that each costs only what it needs:
+//! One wait is one syscall (`epoll_wait`): `mio` registers every fd edge-triggered, so nothing
+//! is re-armed before a wait, and its waker is an eventfd that needs no read after a wake.
+//! Timeouts have the poller's millisecond resolution, rounded up, as asyncio's epoll selector
+//! rounds them (`math.ceil(timeout * 1e3) * 1e-3`): a loop never wakes before its next timer.
 //!
-//! * **sources** (edge-triggered, for futures): what a task awaits through
+//! It keeps two kinds of registration, apart (two slabs; a bit of the token tells them apart),
+//! so that each costs only what it needs:
+//!
+//! * **sources** (for futures): what a task awaits through
 //!   [`Source`](crate::io::source::Source);
 //! * **watches** (level-triggered, for callbacks): asyncio's `add_reader` / `add_writer`, a
 //!   callback per direction reported each time the poller finds the fd ready.
 //!
 //! # How a source's readiness is kept
 //!
-//! Sources are registered edge-triggered for both directions, and each direction keeps a
-//! `ready` flag:
+//! Each direction of a source keeps a `ready` flag:
 //!
 //! * it starts `true` (optimistic: a new socket is tried before anything is waited for);
 //! * an I/O operation that gets `WouldBlock` clears it ([`Selector::clear_ready`]) and waits
 //!   ([`Selector::poll_ready`] stores the task's waker);
+//! * a byte stream's read or write shorter than asked drained the kernel's buffer, and clears
+//!   it too ([`Selector::drained`]), sparing the next call its `WouldBlock` syscall (tokio does
+//!   the same), unless the direction is **closed**;
 //! * an event sets it and hands the waiting waker to the loop.
+//!
+//! *Closed* is sticky: an event saying the peer's end (FIN, a pipe's write end closing, a
+//! hang-up or an error) came sets it for good, because that news often shares its one edge
+//! with the last bytes: the short read that takes them must not wait for another edge, or the
+//! end would never be read.
 //!
 //! The loop is single-threaded and selects only between task steps, so no event can arrive
 //! between an operation's `WouldBlock` and the flag being cleared: a cleared flag always means
@@ -29,10 +41,12 @@
 //!
 //! # How a watch is kept
 //!
-//! A watch is registered level-triggered, for exactly the directions that have a callback (a
-//! writer-less fd must not report "writable" on every select), so each select while the fd is
-//! ready reports it again, as asyncio's selector does: the callback runs once per loop pass
-//! until the fd is drained or the watch removed. Nothing is cached: a watch has no readiness
+//! A watch is interested in exactly the directions that have a callback (a writer-less fd must
+//! not report "writable" on every select), and behaves level-triggered, as asyncio's selector
+//! does: each select while the fd is ready reports it again, so the callback runs once per loop
+//! pass until the fd is drained or the watch removed. The poller only has edges, so a watch is
+//! re-armed (one `epoll_ctl`) each time it is reported: the kernel then reports it at the next
+//! wait if, and only if, it is still ready then. Nothing is cached: a watch has no readiness
 //! flag, and the poller is the only truth. Watches are keyed by fd number (asyncio keys
 //! `add_reader` by fd), and the number is only borrowed: its owner keeps it open until the
 //! watch is removed.
@@ -42,12 +56,12 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::num::NonZeroUsize;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use polling::{Event, Events, PollMode, Poller};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Token};
 use slab::Slab;
 
 /// Which way a source is used.
@@ -57,15 +71,19 @@ pub(crate) enum Direction {
     Write,
 }
 
-/// The bit of a poller key that marks a watch (the rest is its slot in `watches`); sources
-/// have it clear. Slab keys never come near it, and it leaves `usize::MAX` (the poller's own
-/// notification key) alone.
+/// The bit of a token that marks a watch (the rest is its slot in `watches`); sources have it
+/// clear. Slab keys never come near it.
 const WATCH: usize = 1 << (usize::BITS - 2);
+
+/// The token of the waker other threads interrupt a wait with.
+const WAKER: Token = Token(usize::MAX);
 
 /// One direction of a source.
 #[derive(Debug)]
 struct Readiness {
     ready: bool,
+    /// The peer's end (or an error) was reported: stays ready after a short operation.
+    closed: bool,
     waker: Option<Waker>,
 }
 
@@ -73,6 +91,7 @@ impl Readiness {
     const fn optimistic() -> Self {
         Readiness {
             ready: true,
+            closed: false,
             waker: None,
         }
     }
@@ -123,13 +142,13 @@ impl<C> Watch<C> {
         }
     }
 
-    /// The poller interest matching the callbacks present.
-    fn interest(&self, key: usize) -> Event {
+    /// The poller interest matching the callbacks present; `None` without any.
+    fn interest(&self) -> Option<Interest> {
         match (self.read.is_some(), self.write.is_some()) {
-            (true, true) => Event::all(key | WATCH),
-            (true, false) => Event::readable(key | WATCH),
-            (false, true) => Event::writable(key | WATCH),
-            (false, false) => Event::none(key | WATCH),
+            (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
+            (true, false) => Some(Interest::READABLE),
+            (false, true) => Some(Interest::WRITABLE),
+            (false, false) => None,
         }
     }
 }
@@ -143,10 +162,11 @@ pub(crate) enum Woken<C> {
     Callback(C),
 }
 
-/// The loop's registered sources and watches, and the poller's event buffer. The poller itself
-/// is shared with other threads (they [`notify`](Poller::notify) it), so it is passed in.
+/// The OS poller, the loop's registered sources and watches, and the poller's event buffer.
+/// Other threads interrupt a wait through the [`mio::Waker`] [`Selector::new`] hands out.
 #[derive(Debug)]
 pub(crate) struct Selector<C> {
+    poll: mio::Poll,
     sources: Slab<SourceState>,
     /// Directions with a waker stored: I/O the program is waiting for. With none, a loop with
     /// nothing else to do has nothing that could ever wake it.
@@ -161,16 +181,25 @@ pub(crate) struct Selector<C> {
 }
 
 impl<C: Clone> Selector<C> {
-    pub(crate) fn new() -> Self {
-        Selector {
+    /// A selector, and the waker that interrupts its waits from any thread.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, when it refuses a poller or an eventfd (out of file descriptors, say).
+    pub(crate) fn new() -> io::Result<(Self, mio::Waker)> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER)?;
+        let selector = Selector {
+            poll,
             sources: Slab::new(),
             waiting: 0,
             watches: Slab::new(),
             watched: HashMap::new(),
             every_pass: 0,
             waited_for: 0,
-            events: Events::with_capacity(NonZeroUsize::new(1024).expect("non-zero")),
-        }
+            events: Events::with_capacity(1024),
+        };
+        Ok((selector, waker))
     }
 
     /// Whether every pass should ask the poller what is ready: a source or an `every_pass`
@@ -190,16 +219,18 @@ impl<C: Clone> Selector<C> {
         self.waiting > 0 || self.waited_for > 0
     }
 
-    // ---- Sources (edge-triggered, for futures).
+    // ---- Sources (for futures).
 
     /// Registers `fd` (non-blocking, open until [`deregister`](Self::deregister)) for both
     /// directions; returns its key.
-    pub(crate) fn register(&mut self, poller: &Poller, fd: BorrowedFd<'_>) -> io::Result<usize> {
+    pub(crate) fn register(&mut self, fd: BorrowedFd<'_>) -> io::Result<usize> {
         let entry = self.sources.vacant_entry();
         let key = entry.key();
-        // SAFETY: the caller keeps `fd` open until it deregisters it (`Source` deregisters in
-        // its destructor, before closing the fd), as `add_with_mode` requires.
-        unsafe { poller.add_with_mode(&fd, Event::all(key), PollMode::Edge)? };
+        self.poll.registry().register(
+            &mut SourceFd(&fd.as_raw_fd()),
+            Token(key),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
         entry.insert(SourceState {
             read: Readiness::optimistic(),
             write: Readiness::optimistic(),
@@ -209,14 +240,12 @@ impl<C: Clone> Selector<C> {
 
     /// Removes `fd`, registered under `key`, from the poller; returns the wakers still stored
     /// (for the caller to drop outside its borrow).
-    pub(crate) fn deregister(
-        &mut self,
-        poller: &Poller,
-        fd: BorrowedFd<'_>,
-        key: usize,
-    ) -> [Option<Waker>; 2] {
+    pub(crate) fn deregister(&mut self, fd: BorrowedFd<'_>, key: usize) -> [Option<Waker>; 2] {
         // An error here means the fd was already gone from the poller; nothing to undo.
-        let _ = poller.delete(fd);
+        let _ = self
+            .poll
+            .registry()
+            .deregister(&mut SourceFd(&fd.as_raw_fd()));
         let state = self.sources.remove(key);
         let wakers = [state.read.waker, state.write.waker];
         self.waiting -= wakers.iter().filter(|w| w.is_some()).count();
@@ -245,17 +274,30 @@ impl<C: Clone> Selector<C> {
         Poll::Pending
     }
 
-    /// Records that an operation on `key` in `direction` would block.
+    /// Records that an operation on `key` in `direction` would block. The kernel said so:
+    /// that outranks a closed flag (which then was news already read).
     pub(crate) fn clear_ready(&mut self, key: usize, direction: Direction) {
-        self.sources[key].direction(direction).ready = false;
+        let readiness = self.sources[key].direction(direction);
+        readiness.ready = false;
+        readiness.closed = false;
+    }
+
+    /// Records that a byte stream's operation on `key` in `direction` did less than asked:
+    /// the kernel's buffer is drained (or full), so the next operation would block, unless
+    /// the direction is closed (see the module docs).
+    pub(crate) fn drained(&mut self, key: usize, direction: Direction) {
+        let readiness = self.sources[key].direction(direction);
+        if !readiness.closed {
+            readiness.ready = false;
+        }
     }
 
     // ---- Watches (level-triggered, for callbacks).
 
     /// Watches `fd` for `direction` with `callback` (asyncio's `add_reader` / `add_writer`):
-    /// registers it level-triggered if it is new (with `kind`; a watched fd keeps the kind it
-    /// was first watched with), widens its interest if it gains a direction. Returns the
-    /// callback it replaces.
+    /// registers it if it is new (with `kind`; a watched fd keeps the kind it was first
+    /// watched with), widens its interest if it gains a direction. Returns the callback it
+    /// replaces.
     ///
     /// # Errors
     ///
@@ -263,7 +305,6 @@ impl<C: Clone> Selector<C> {
     /// closed fd, `EPERM` for a regular file, `EEXIST` for an fd a source already uses).
     pub(crate) fn watch(
         &mut self,
-        poller: &Poller,
         fd: RawFd,
         direction: Direction,
         callback: C,
@@ -279,8 +320,12 @@ impl<C: Clone> Selector<C> {
             let watch = &mut self.watches[key];
             let replaced = watch.slot(direction).replace(callback);
             if replaced.is_none() {
-                let interest = watch.interest(key);
-                if let Err(error) = poller.modify_with_mode(borrow(fd), interest, PollMode::Level) {
+                let interest = watch.interest().expect("a callback was just added");
+                if let Err(error) = self.poll.registry().reregister(
+                    &mut SourceFd(&fd),
+                    Token(key | WATCH),
+                    interest,
+                ) {
                     watch.slot(direction).take();
                     return Err(error);
                 }
@@ -296,13 +341,15 @@ impl<C: Clone> Selector<C> {
             kind,
         };
         *watch.slot(direction) = Some(callback);
-        // SAFETY: `add_with_mode` asks that the fd leave the poller before it closes. A watch
-        // leaves it in `unwatch` or `unwatch_all` (the loop's end), and its owner keeps the fd
-        // open until then: that is the contract of every watch (asyncio's `add_reader` has the
-        // same). An owner who breaks it risks no memory: on the Unix pollers corio runs on
-        // (epoll, kqueue, event ports) the kernel keeps no pointer of ours, drops a closed fd
-        // from its interest set, and the late delete fails harmlessly.
-        unsafe { poller.add_with_mode(fd, watch.interest(key), PollMode::Level)? };
+        // A watch leaves the poller in `unwatch` or `unwatch_all` (the loop's end), and its
+        // owner keeps the fd open until then: that is the contract of every watch (asyncio's
+        // `add_reader` has the same). An owner who breaks it risks no memory: the kernel
+        // keeps no pointer of ours, drops a closed fd from its interest set, and the late
+        // deregistration fails harmlessly.
+        let interest = watch.interest().expect("a callback was just added");
+        self.poll
+            .registry()
+            .register(&mut SourceFd(&fd), Token(key | WATCH), interest)?;
         self.every_pass += usize::from(kind.every_pass);
         self.waited_for += usize::from(kind.waited_for);
         entry.insert(watch);
@@ -312,31 +359,33 @@ impl<C: Clone> Selector<C> {
 
     /// Stops watching `fd` for `direction`; returns its callback if it was watched (for the
     /// caller to drop outside its borrow). The fd leaves the poller with its last direction.
-    pub(crate) fn unwatch(
-        &mut self,
-        poller: &Poller,
-        fd: RawFd,
-        direction: Direction,
-    ) -> Option<C> {
+    pub(crate) fn unwatch(&mut self, fd: RawFd, direction: Direction) -> Option<C> {
         let key = *self.watched.get(&fd)?;
         let watch = &mut self.watches[key];
         let callback = watch.slot(direction).take()?;
-        if watch.read.is_some() || watch.write.is_some() {
-            // An error means the fd was closed early (see `watch`): nothing left to narrow.
-            let _ = poller.modify_with_mode(borrow(fd), watch.interest(key), PollMode::Level);
-        } else {
-            self.forget(poller, key);
+        match watch.interest() {
+            Some(interest) => {
+                // An error means the fd was closed early (see `watch`): nothing to narrow.
+                let _ = self.poll.registry().reregister(
+                    &mut SourceFd(&fd),
+                    Token(key | WATCH),
+                    interest,
+                );
+            }
+            None => {
+                self.forget(key);
+            }
         }
         Some(callback)
     }
 
     /// Removes every watch (the loop is ending); returns their callbacks, for the caller to
     /// drop outside its borrow.
-    pub(crate) fn unwatch_all(&mut self, poller: &Poller) -> Vec<C> {
+    pub(crate) fn unwatch_all(&mut self) -> Vec<C> {
         let keys: Vec<usize> = self.watches.iter().map(|(key, _)| key).collect();
         let mut callbacks = Vec::with_capacity(keys.len());
         for key in keys {
-            let watch = self.forget(poller, key);
+            let watch = self.forget(key);
             callbacks.extend(watch.read);
             callbacks.extend(watch.write);
         }
@@ -344,54 +393,75 @@ impl<C: Clone> Selector<C> {
     }
 
     /// Takes the watch in `key` out of the poller and the tables.
-    fn forget(&mut self, poller: &Poller, key: usize) -> Watch<C> {
+    fn forget(&mut self, key: usize) -> Watch<C> {
         let watch = self.watches.remove(key);
         self.watched.remove(&watch.fd);
         self.every_pass -= usize::from(watch.kind.every_pass);
         self.waited_for -= usize::from(watch.kind.waited_for);
         // An error means the fd was closed early (see `watch`): the kernel already dropped it.
-        let _ = poller.delete(borrow(watch.fd));
+        let _ = self.poll.registry().deregister(&mut SourceFd(&watch.fd));
         watch
     }
 
     // ---- Waiting.
 
-    /// Waits in the poller for at most `timeout` (`None`: until an event or a notification),
-    /// marks which sources became ready and hands `woken` each waiting task's waker and each
-    /// ready watch's callback, in the order the poller reported the events (for one fd, its
-    /// reader before its writer, as asyncio's `_process_events`).
+    /// Waits in the poller for at most `timeout` (`None`: until an event or a wake from
+    /// another thread), marks which sources became ready and hands `woken` each waiting
+    /// task's waker and each ready watch's callback, in the order the poller reported the
+    /// events (for one fd, its reader before its writer, as asyncio's `_process_events`). A
+    /// wait a signal interrupts (`EINTR`) returns with no events, as asyncio's selector does.
     pub(crate) fn select(
         &mut self,
-        poller: &Poller,
         timeout: Option<Duration>,
         mut woken: impl FnMut(Woken<C>),
     ) -> io::Result<()> {
-        self.events.clear();
-        poller.wait(&mut self.events, timeout)?;
+        match self.poll.poll(&mut self.events, timeout) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            result => result?,
+        }
         for event in self.events.iter() {
-            if event.key & WATCH != 0 {
-                let Some(watch) = self.watches.get(event.key & !WATCH) else {
+            let token = event.token().0;
+            // An error or a hang-up is news for both directions: the next operation says
+            // which (as asyncio's selector reports an error as readable and writable).
+            let error = event.is_error();
+            let read_closed = error || event.is_read_closed();
+            let write_closed = error || event.is_write_closed();
+            let readable = event.is_readable() || read_closed;
+            let writable = event.is_writable() || write_closed;
+            if event.token() == WAKER {
+                continue;
+            }
+            if token & WATCH != 0 {
+                let key = token & !WATCH;
+                let Some(watch) = self.watches.get(key) else {
                     continue;
                 };
-                for (flag, callback) in [
-                    (event.readable, &watch.read),
-                    (event.writable, &watch.write),
-                ] {
+                for (flag, callback) in [(readable, &watch.read), (writable, &watch.write)] {
                     if let (true, Some(callback)) = (flag, callback) {
                         woken(Woken::Callback(callback.clone()));
                     }
                 }
+                // Re-armed, so the next wait reports it again if it is still ready then.
+                if let Some(interest) = watch.interest() {
+                    // An error means the fd was closed early (see `watch`).
+                    let _ = self.poll.registry().reregister(
+                        &mut SourceFd(&watch.fd),
+                        event.token(),
+                        interest,
+                    );
+                }
                 continue;
             }
-            let Some(state) = self.sources.get_mut(event.key) else {
+            let Some(state) = self.sources.get_mut(token) else {
                 continue;
             };
-            for (flag, readiness) in [
-                (event.readable, &mut state.read),
-                (event.writable, &mut state.write),
+            for (flag, closed, readiness) in [
+                (readable, read_closed, &mut state.read),
+                (writable, write_closed, &mut state.write),
             ] {
                 if flag {
                     readiness.ready = true;
+                    readiness.closed |= closed;
                     if let Some(waker) = readiness.waker.take() {
                         self.waiting -= 1;
                         woken(Woken::Task(waker));
@@ -401,13 +471,4 @@ impl<C: Clone> Selector<C> {
         }
         Ok(())
     }
-}
-
-/// `fd` as the poller's `modify` and `delete` take it.
-fn borrow(fd: RawFd) -> BorrowedFd<'static> {
-    // SAFETY: `fd` is not -1 (`watch` refuses negative fds), and the `BorrowedFd` only lives
-    // for one `epoll_ctl`-like call on a watched fd, which the watch's owner keeps open until
-    // it is unwatched (see `watch`). Were it closed early, the call would fail with `EBADF`:
-    // the kernel checks the number, nothing is read through it.
-    unsafe { BorrowedFd::borrow_raw(fd) }
 }

@@ -70,16 +70,12 @@ impl<T: AsFd> Source<T> {
         })
     }
 
-    /// [`poll_io`](Self::poll_io) for a byte stream's read or write of `len` bytes. A write
-    /// shorter than asked means the kernel's buffer is full, so the write readiness is
-    /// cleared at once, sparing the next call a `WouldBlock` syscall (tokio does the same).
-    /// Only for stream sockets and pipes; never for datagrams.
-    ///
-    /// A short read clears nothing: the peer's last bytes and its end (FIN, a pipe's write
-    /// end closing) often arrive in one edge-triggered event, and clearing after the short
-    /// read that takes the bytes would wait for an edge that never comes, so the end would
-    /// never be read (tokio keeps a separate "read closed" readiness for this; the selector
-    /// here does not track hang-ups).
+    /// [`poll_io`](Self::poll_io) for a byte stream's read or write of `len` bytes. An
+    /// operation shorter than asked means the kernel's buffer is drained (a read) or full (a
+    /// write), so the readiness is cleared at once, sparing the next call a `WouldBlock`
+    /// syscall (tokio does the same); the selector keeps a closed direction ready, so the end
+    /// that came with the last bytes is still read. Only for stream sockets and pipes; never
+    /// for datagrams.
     pub(crate) fn poll_stream_io(
         &self,
         direction: Direction,
@@ -89,10 +85,8 @@ impl<T: AsFd> Source<T> {
     ) -> Poll<io::Result<usize>> {
         let polled = self.poll_io(direction, cx, op);
         if let Poll::Ready(Ok(n)) = polled {
-            if direction == Direction::Write && n > 0 && n < len {
-                context::with_current("corio I/O", |core| {
-                    core.clear_io_ready(self.key, direction);
-                });
+            if n > 0 && n < len {
+                context::with_current("corio I/O", |core| core.io_drained(self.key, direction));
             }
         }
         polled

@@ -100,7 +100,14 @@ pub(crate) struct LoopCore {
 
 impl LoopCore {
     /// A loop on this thread, reading the virtual clock if `virtual_time`.
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses a selector (out of file descriptors, say).
     pub(crate) fn new(virtual_time: bool) -> Self {
+        let (selector, waker) = Selector::new().unwrap_or_else(|error| {
+            panic!("corio: the event loop cannot create its OS selector: {error}")
+        });
         LoopCore {
             clock: if virtual_time {
                 Clock::Virtual(Cell::new(0))
@@ -111,7 +118,7 @@ impl LoopCore {
             popped: Cell::new(0),
             callbacks: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Wheel::new()),
-            selector: RefCell::new(Selector::new()),
+            selector: RefCell::new(selector),
             just_selected: Cell::new(false),
             signals: RefCell::new(Signals::new()),
             timer_callbacks: RefCell::new(Slab::new()),
@@ -121,6 +128,7 @@ impl LoopCore {
             current_task: Cell::new(ptr::null()),
             shared: Arc::new(LoopShared::new(
                 NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+                waker,
             )),
         }
     }
@@ -206,17 +214,12 @@ impl LoopCore {
     /// Watches `fd` (non-blocking; kept open until [`deregister_io`](Self::deregister_io));
     /// returns its key.
     pub(crate) fn register_io(&self, fd: BorrowedFd<'_>) -> io::Result<usize> {
-        self.selector
-            .borrow_mut()
-            .register(self.shared.poller(), fd)
+        self.selector.borrow_mut().register(fd)
     }
 
     /// Stops watching `fd`, registered under `key`.
     pub(crate) fn deregister_io(&self, fd: BorrowedFd<'_>, key: usize) {
-        let wakers = self
-            .selector
-            .borrow_mut()
-            .deregister(self.shared.poller(), fd, key);
+        let wakers = self.selector.borrow_mut().deregister(fd, key);
         // Dropped outside the borrow.
         drop(wakers);
     }
@@ -236,6 +239,11 @@ impl LoopCore {
         self.selector.borrow_mut().clear_ready(key, direction);
     }
 
+    /// Records that a byte stream's operation on `key` in `direction` did less than asked.
+    pub(crate) fn io_drained(&self, key: usize, direction: Direction) {
+        self.selector.borrow_mut().drained(key, direction);
+    }
+
     /// Runs `callback` each pass `fd` is found ready for `direction` (level-triggered), in
     /// place of the callback it had, as asyncio's `add_reader` / `add_writer`.
     pub(crate) fn watch_fd(
@@ -246,13 +254,10 @@ impl LoopCore {
         callback: impl FnMut() + 'static,
     ) -> io::Result<()> {
         let callback = Rc::new(FdCallback::new(callback));
-        let watched = self.selector.borrow_mut().watch(
-            self.shared.poller(),
-            fd,
-            direction,
-            callback.clone(),
-            kind,
-        );
+        let watched = self
+            .selector
+            .borrow_mut()
+            .watch(fd, direction, callback.clone(), kind);
         // Dropped outside the borrow, as a closure's destructor may touch the loop.
         match watched {
             Ok(replaced) => {
@@ -270,10 +275,7 @@ impl LoopCore {
 
     /// Stops running a callback for `fd` in `direction`; returns whether there was one.
     pub(crate) fn unwatch_fd(&self, fd: RawFd, direction: Direction) -> bool {
-        let removed = self
-            .selector
-            .borrow_mut()
-            .unwatch(self.shared.poller(), fd, direction);
+        let removed = self.selector.borrow_mut().unwatch(fd, direction);
         removed.map(|callback| callback.remove()).is_some()
     }
 
@@ -376,7 +378,7 @@ impl LoopCore {
     /// moved to the ready queue).
     fn select(&self, timeout: Option<Duration>, fired: &mut Vec<Fired>) {
         let mut selector = self.selector.borrow_mut();
-        if let Err(error) = selector.select(self.shared.poller(), timeout, |woken| {
+        if let Err(error) = selector.select(timeout, |woken| {
             fired.push(match woken {
                 Woken::Task(waker) => Fired::Wake(waker),
                 Woken::Callback(callback) => Fired::Io(callback),
@@ -401,7 +403,7 @@ impl LoopCore {
         still_waiting: impl FnOnce(&LoopShared) -> bool,
     ) {
         self.shared
-            .sleep(still_waiting, |_| self.select(timeout, fired));
+            .sleep(still_waiting, || self.select(timeout, fired));
     }
 
     /// Waits until something can be ready: I/O, the next timer's deadline, or a wake from
@@ -592,7 +594,7 @@ impl LoopCore {
         drop(late);
         self.drop_callbacks();
         signals::remove_all(self);
-        let watches = self.selector.borrow_mut().unwatch_all(self.shared.poller());
+        let watches = self.selector.borrow_mut().unwatch_all();
         for callback in watches {
             callback.remove();
         }

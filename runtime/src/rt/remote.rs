@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_task::Runnable;
-use polling::Poller;
 
 use crate::rt::task_state::TaskMeta;
 
@@ -74,11 +73,10 @@ pub(crate) struct LoopShared {
     remote: Mutex<Vec<Remote>>,
     /// Set while `remote` is non-empty, so a pass checks the queue without taking the lock.
     has_remote: AtomicBool,
-    /// The OS selector the loop waits in when it has nothing to run; another thread wakes it
-    /// with [`Poller::notify`].
-    poller: Poller,
-    /// Set while the loop is (about to be) blocked in `poller`: a wake from another thread
-    /// notifies the poller (a syscall) only then. The loop sets it, then re-checks
+    /// Interrupts the loop's wait in its OS selector (the selector itself is the loop's).
+    waker: mio::Waker,
+    /// Set while the loop is (about to be) blocked in its selector: a wake from another thread
+    /// notifies the selector (a syscall) only then. The loop sets it, then re-checks
     /// `has_remote`; a sender sets `has_remote`, then checks it (both `SeqCst`), so one of the
     /// two always sees the other.
     sleeping: AtomicBool,
@@ -96,20 +94,13 @@ pub(crate) struct LoopShared {
 }
 
 impl LoopShared {
-    /// The shared side of a loop about to run on this thread.
-    ///
-    /// # Panics
-    ///
-    /// If the OS refuses a selector (out of file descriptors, say).
-    pub(crate) fn new(loop_id: u64) -> Self {
-        let poller = Poller::new().unwrap_or_else(|error| {
-            panic!("corio: the event loop cannot create its OS selector: {error}")
-        });
+    /// The shared side of a loop about to run on this thread, whose selector `waker` wakes.
+    pub(crate) fn new(loop_id: u64, waker: mio::Waker) -> Self {
         LoopShared {
             loop_id,
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
-            poller,
+            waker,
             sleeping: AtomicBool::new(false),
             external: AtomicUsize::new(0),
             running: AtomicBool::new(false),
@@ -149,26 +140,21 @@ impl LoopShared {
     /// Wakes the loop if it sleeps in its selector.
     fn wake(&self) {
         if self.sleeping.load(Ordering::SeqCst) {
-            // An error means the notification pipe is full: the loop will wake anyway.
-            let _ = self.poller.notify();
+            // An error means the eventfd's counter is full: the loop will wake anyway.
+            let _ = self.waker.wake();
         }
     }
 
-    /// The selector the loop waits in.
-    pub(crate) fn poller(&self) -> &Poller {
-        &self.poller
-    }
-
-    /// Runs `wait` (a blocking wait in the poller) unless another thread has handed the loop
+    /// Runs `wait` (a blocking wait in the selector) unless another thread has handed the loop
     /// something meanwhile or `still_waiting` (re-checked once other threads would notify)
     /// says there is nothing to wait for; see `sleeping`.
     pub(crate) fn sleep<R>(
         &self,
         still_waiting: impl FnOnce(&Self) -> bool,
-        wait: impl FnOnce(&Poller) -> R,
+        wait: impl FnOnce() -> R,
     ) -> Option<R> {
         self.sleeping.store(true, Ordering::SeqCst);
-        let result = (!self.has_remote() && still_waiting(self)).then(|| wait(&self.poller));
+        let result = (!self.has_remote() && still_waiting(self)).then(wait);
         self.sleeping.store(false, Ordering::SeqCst);
         result
     }

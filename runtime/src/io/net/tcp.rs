@@ -243,7 +243,9 @@ impl TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(Direction::Write, cx, |mut stream| stream.write(buf))
+            .poll_stream_io(Direction::Write, cx, buf.len(), |mut stream| {
+                stream.write(buf)
+            })
     }
 
     pub(crate) fn poll_write_vectored_priv(
@@ -251,9 +253,11 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.source.poll_io(Direction::Write, cx, |mut stream| {
-            stream.write_vectored(bufs)
-        })
+        let len = bufs.iter().map(|buf| buf.len()).sum();
+        self.source
+            .poll_stream_io(Direction::Write, cx, len, |mut stream| {
+                stream.write_vectored(bufs)
+            })
     }
 }
 

@@ -243,8 +243,11 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|buf| buf.len()).sum();
         self.source
-            .poll_io(Direction::Write, cx, |stream| send_vectored(stream, bufs))
+            .poll_stream_io(Direction::Write, cx, len, |stream| {
+                send_vectored(stream, bufs)
+            })
     }
 }
 

@@ -86,13 +86,8 @@ impl AsyncRead for Pipe {
             Ok(source) => source,
             Err(error) => return Poll::Ready(Err(error)),
         };
-        // Not `poll_stream_io`: a short read must not clear the readiness here. The child's
-        // last bytes and its end (the write end closing) often come in one edge-triggered
-        // event before the read; clearing after the short read that takes the bytes would
-        // wait for an edge that never comes, and the end would never be read. So the read
-        // after a short one tries the pipe again (one `WouldBlock` syscall when more is to
-        // come).
-        source.poll_io(Direction::Read, cx, |mut file| file.read(buf))
+        let len = buf.len();
+        source.poll_stream_io(Direction::Read, cx, len, |mut file| file.read(buf))
     }
 }
 
