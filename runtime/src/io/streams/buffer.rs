@@ -34,6 +34,11 @@ impl Buffer {
         self.start == self.end
     }
 
+    /// Whether no memory was ever taken (nothing was ever held or asked room for).
+    pub(crate) fn is_unallocated(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
     /// Drops the first `n` bytes held.
     pub(crate) fn consume(&mut self, n: usize) {
         assert!(n <= self.len(), "consumed past the end of the buffer");

@@ -86,14 +86,26 @@ impl ReaderState {
             return Poll::Ready(Ok(0));
         }
         loop {
-            let room = self.buffer.spare(READ_CHUNK);
-            match Pin::new(&mut self.transport).poll_read(cx, room) {
+            // Until the first bytes come, the buffer is not allocated: they are read on the
+            // stack and copied in, so a connection that waits holds no read buffer (asyncio's
+            // buffers are as lazy).
+            let mut stack = None;
+            let room = if self.buffer.is_unallocated() {
+                stack.insert([0u8; READ_CHUNK]).as_mut_slice()
+            } else {
+                self.buffer.spare(READ_CHUNK)
+            };
+            let polled = Pin::new(&mut self.transport).poll_read(cx, room);
+            match polled {
                 Poll::Ready(Ok(0)) => {
                     self.eof = true;
                     return Poll::Ready(Ok(0));
                 }
                 Poll::Ready(Ok(n)) => {
-                    self.buffer.filled(n);
+                    match &stack {
+                        Some(bytes) => self.buffer.extend(&bytes[..n]),
+                        None => self.buffer.filled(n),
+                    }
                     return Poll::Ready(Ok(n));
                 }
                 Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
