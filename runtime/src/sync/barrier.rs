@@ -6,6 +6,7 @@ use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::sync::wait_list::{self, WaitList, WaiterKey};
@@ -48,9 +49,11 @@ enum State {
 /// Cancellation, as asyncio's: dropping a waiting `wait()` (cancelling its task) just leaves
 /// the barrier, which then needs one more arrival; it does not break the barrier.
 ///
+/// A `Barrier` is a handle: clones share one barrier (see the [`locks`](crate::Lock) module
+/// docs).
+///
 /// ```
-/// use std::rc::Rc;
-/// let barrier = Rc::new(corio_runtime::Barrier::new(2));
+/// let barrier = corio_runtime::Barrier::new(2);
 /// corio_runtime::Runner::new().virtual_time().run(async move {
 ///     let other = corio_runtime::create_task({
 ///         let barrier = barrier.clone();
@@ -61,7 +64,13 @@ enum State {
 ///     assert_eq!(other.await.unwrap(), Ok(0));
 /// });
 /// ```
+#[derive(Clone)]
 pub struct Barrier {
+    inner: Rc<BarrierState>,
+}
+
+/// The barrier a [`Barrier`] handle shares.
+struct BarrierState {
     parties: usize,
     state: Cell<State>,
     /// Parties inside `wait()` for this cycle (arrived and not yet left).
@@ -79,10 +88,12 @@ impl Barrier {
     pub fn new(parties: usize) -> Self {
         assert!(parties > 0, "parties must be > 0");
         Barrier {
-            parties,
-            state: Cell::new(State::Filling),
-            count: Cell::new(0),
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(BarrierState {
+                parties,
+                state: Cell::new(State::Filling),
+                count: Cell::new(0),
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
@@ -100,12 +111,12 @@ impl Barrier {
     /// Puts the barrier back to its empty state (asyncio's `reset()`): tasks waiting now get
     /// [`BrokenBarrierError`]; a broken barrier works again.
     pub fn reset(&self) {
-        if self.count.get() > 0 {
-            if self.state.get() != State::Resetting {
-                self.state.set(State::Resetting);
+        if self.inner.count.get() > 0 {
+            if self.inner.state.get() != State::Resetting {
+                self.inner.state.set(State::Resetting);
             }
         } else {
-            self.state.set(State::Filling);
+            self.inner.state.set(State::Filling);
         }
         self.notify_all();
     }
@@ -113,19 +124,19 @@ impl Barrier {
     /// Breaks the barrier (asyncio's `abort()`): every current and later `wait()` fails with
     /// [`BrokenBarrierError`] until [`reset`](Barrier::reset).
     pub fn abort(&self) {
-        self.state.set(State::Broken);
+        self.inner.state.set(State::Broken);
         self.notify_all();
     }
 
     /// How many tasks are needed to pass the barrier (asyncio's `parties`).
     pub fn parties(&self) -> usize {
-        self.parties
+        self.inner.parties
     }
 
     /// How many tasks wait in the filling cycle (asyncio's `n_waiting`).
     pub fn n_waiting(&self) -> usize {
-        if self.state.get() == State::Filling {
-            self.count.get()
+        if self.inner.state.get() == State::Filling {
+            self.inner.count.get()
         } else {
             0
         }
@@ -133,20 +144,22 @@ impl Barrier {
 
     /// Whether the barrier is broken (asyncio's `broken`).
     pub fn broken(&self) -> bool {
-        self.state.get() == State::Broken
+        self.inner.state.get() == State::Broken
     }
 
     fn notify_all(&self) {
-        let n = self.waiters.borrow().waiting();
-        wait_list::notify(&self.waiters, n);
+        let n = self.inner.waiters.borrow().waiting();
+        wait_list::notify(&self.inner.waiters, n);
     }
 
     /// asyncio's `_exit`: a party leaves; the last one out of a draining or resetting cycle
     /// opens the barrier for the next.
     fn leave(&self) {
-        self.count.set(self.count.get() - 1);
-        if self.count.get() == 0 && matches!(self.state.get(), State::Resetting | State::Draining) {
-            self.state.set(State::Filling);
+        self.inner.count.set(self.inner.count.get() - 1);
+        if self.inner.count.get() == 0
+            && matches!(self.inner.state.get(), State::Resetting | State::Draining)
+        {
+            self.inner.state.set(State::Filling);
             self.notify_all();
         }
     }
@@ -155,7 +168,7 @@ impl Barrier {
 impl fmt::Debug for Barrier {
     /// asyncio's repr: `<Barrier [filling, waiters:1/3]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state.get() {
+        let state = match self.inner.state.get() {
             State::Filling => "filling",
             State::Draining => "draining",
             State::Resetting => "resetting",
@@ -163,7 +176,7 @@ impl fmt::Debug for Barrier {
         };
         write!(f, "<Barrier [{state}")?;
         if !self.broken() {
-            write!(f, ", waiters:{}/{}", self.n_waiting(), self.parties)?;
+            write!(f, ", waiters:{}/{}", self.n_waiting(), self.inner.parties)?;
         }
         f.write_str("]>")
     }
@@ -193,7 +206,7 @@ impl Future for BarrierWait<'_> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let barrier = self.barrier;
         if let Some(key) = self.key {
-            let mut list = barrier.waiters.borrow_mut();
+            let mut list = barrier.inner.waiters.borrow_mut();
             if !list.poll_notified(key, cx.waker()) {
                 return Poll::Pending;
             }
@@ -201,18 +214,18 @@ impl Future for BarrierWait<'_> {
             self.key = None;
         }
         match self.phase {
-            Phase::Block => match barrier.state.get() {
+            Phase::Block => match barrier.inner.state.get() {
                 State::Draining | State::Resetting => {}
                 State::Broken => {
                     self.phase = Phase::Done;
                     return Poll::Ready(Err(BrokenBarrierError));
                 }
                 State::Filling => {
-                    let index = barrier.count.get();
-                    barrier.count.set(index + 1);
-                    if index + 1 == barrier.parties {
+                    let index = barrier.inner.count.get();
+                    barrier.inner.count.set(index + 1);
+                    if index + 1 == barrier.inner.parties {
                         // The last to arrive releases the others and leaves first.
-                        barrier.state.set(State::Draining);
+                        barrier.inner.state.set(State::Draining);
                         barrier.notify_all();
                         barrier.leave();
                         self.phase = Phase::Done;
@@ -221,7 +234,7 @@ impl Future for BarrierWait<'_> {
                     self.phase = Phase::Arrived(index);
                 }
             },
-            Phase::Arrived(index) => match barrier.state.get() {
+            Phase::Arrived(index) => match barrier.inner.state.get() {
                 State::Filling => {}
                 State::Draining => {
                     self.phase = Phase::Done;
@@ -236,7 +249,7 @@ impl Future for BarrierWait<'_> {
             },
             Phase::Done => panic!("`BarrierWait` polled after completion"),
         }
-        self.key = Some(barrier.waiters.borrow_mut().push_back(cx.waker()));
+        self.key = Some(barrier.inner.waiters.borrow_mut().push_back(cx.waker()));
         Poll::Pending
     }
 }
@@ -244,7 +257,7 @@ impl Future for BarrierWait<'_> {
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            self.barrier.waiters.borrow_mut().remove(key);
+            self.barrier.inner.waiters.borrow_mut().remove(key);
         }
         if let Phase::Arrived(_) = self.phase {
             self.barrier.leave();

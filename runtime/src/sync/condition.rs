@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::sync::wait_list::{self, WaitList, WaiterKey};
@@ -25,13 +26,14 @@ use crate::sync::locks::{Acquire, Lock};
 /// cancelled after it was notified), so `notify(1)` is never lost. The lock is not held
 /// while a dropped wait was waiting, and a dropped re-acquire leaves the lock's queue.
 ///
-/// One thread, as asyncio's: `!Sync`, shared between tasks with `Rc`; it uses only wakers,
-/// so it works on any single-threaded executor, not just corio's loop.
+/// A `Condition` is a handle: clones share one condition (see the [`locks`](crate::Lock)
+/// module docs). One thread, as asyncio's; it uses only wakers, so it works on any
+/// single-threaded executor, not just corio's loop.
 ///
 /// ```
 /// use std::cell::Cell;
 /// use std::rc::Rc;
-/// let cond = Rc::new(corio_runtime::Condition::new());
+/// let cond = corio_runtime::Condition::new();
 /// let ready = Rc::new(Cell::new(false));
 /// corio_runtime::Runner::new().virtual_time().run(async move {
 ///     let consumer = corio_runtime::create_task({
@@ -50,29 +52,43 @@ use crate::sync::locks::{Acquire, Lock};
 ///     assert_eq!(consumer.await.unwrap(), 1.0);
 /// });
 /// ```
+#[derive(Clone)]
 pub struct Condition {
+    inner: Rc<ConditionState>,
+}
+
+/// The condition a [`Condition`] handle shares.
+struct ConditionState {
     lock: Lock,
     waiters: RefCell<WaitList>,
 }
 
 impl Condition {
     /// A condition with a lock of its own (asyncio's `Condition()`).
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
+        Condition::with_lock(Lock::new())
+    }
+
+    /// A condition over `lock`, a handle to a [`Lock`] shared with other code (asyncio's
+    /// `Condition(lock)`): acquiring either acquires the same lock.
+    pub fn with_lock(lock: Lock) -> Self {
         Condition {
-            lock: Lock::new(),
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(ConditionState {
+                lock,
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
     /// Whether the underlying lock is held (asyncio's `locked()`).
     pub fn locked(&self) -> bool {
-        self.lock.locked()
+        self.inner.lock.locked()
     }
 
     /// Acquires the underlying lock, as [`Lock::acquire`] (asyncio's `acquire()` /
     /// `async with cond:`).
     pub async fn acquire(&self) -> ConditionGuard<'_> {
-        let guard = self.lock.acquire().await;
+        let guard = self.inner.lock.acquire().await;
         guard.forget();
         ConditionGuard { cond: self }
     }
@@ -86,7 +102,7 @@ impl Condition {
     /// held. [`ConditionGuard::notify`] needs no check.
     pub fn notify(&self, n: usize) {
         assert!(self.locked(), "cannot notify on un-acquired lock");
-        wait_list::notify(&self.waiters, n);
+        wait_list::notify(&self.inner.waiters, n);
     }
 
     /// Wakes every waiter (asyncio's `notify_all()`).
@@ -95,7 +111,7 @@ impl Condition {
     ///
     /// As [`notify`](Condition::notify).
     pub fn notify_all(&self) {
-        let n = self.waiters.borrow().waiting();
+        let n = self.inner.waiters.borrow().waiting();
         self.notify(n);
     }
 }
@@ -109,7 +125,7 @@ impl Default for Condition {
 impl fmt::Debug for Condition {
     /// asyncio's repr: `<Condition [locked, waiters:1]>` or `<Condition [unlocked]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waiting = self.waiters.borrow().waiting();
+        let waiting = self.inner.waiters.borrow().waiting();
         let state = if self.locked() { "locked" } else { "unlocked" };
         if waiting > 0 {
             write!(f, "<Condition [{state}, waiters:{waiting}]>")
@@ -149,7 +165,7 @@ impl<'a> ConditionGuard<'a> {
 
     /// Wakes up to `n` waiters, as [`Condition::notify`].
     pub fn notify(&self, n: usize) {
-        wait_list::notify(&self.cond.waiters, n);
+        wait_list::notify(&self.cond.inner.waiters, n);
     }
 
     /// Wakes every waiter, as [`Condition::notify_all`].
@@ -160,8 +176,8 @@ impl<'a> ConditionGuard<'a> {
 
 impl Drop for ConditionGuard<'_> {
     fn drop(&mut self) {
-        if self.cond.lock.locked() {
-            self.cond.lock.unlock();
+        if self.cond.inner.lock.locked() {
+            self.cond.inner.lock.unlock();
         }
     }
 }
@@ -199,20 +215,20 @@ impl<'a> Future for ConditionWait<'a> {
         loop {
             match &mut self.state {
                 WaitState::Start => {
-                    let key = cond.waiters.borrow_mut().push_back(cx.waker());
+                    let key = cond.inner.waiters.borrow_mut().push_back(cx.waker());
                     self.state = WaitState::Waiting(key);
-                    cond.lock.release();
+                    cond.inner.lock.release();
                     return Poll::Pending;
                 }
                 WaitState::Waiting(key) => {
                     let key = *key;
-                    let mut list = cond.waiters.borrow_mut();
+                    let mut list = cond.inner.waiters.borrow_mut();
                     if !list.poll_notified(key, cx.waker()) {
                         return Poll::Pending;
                     }
                     list.remove(key);
                     drop(list);
-                    self.state = WaitState::Reacquire(cond.lock.acquire());
+                    self.state = WaitState::Reacquire(cond.inner.lock.acquire());
                 }
                 WaitState::Reacquire(acquire) => {
                     let Poll::Ready(guard) = Pin::new(acquire).poll(cx) else {
@@ -233,15 +249,15 @@ impl Drop for ConditionWait<'_> {
         let cond = self.cond;
         match std::mem::replace(&mut self.state, WaitState::Done) {
             // Never polled: the guard was given up unreleased, so release the lock now.
-            WaitState::Start => cond.lock.release(),
+            WaitState::Start => cond.inner.lock.release(),
             WaitState::Waiting(key) => {
-                if cond.waiters.borrow_mut().remove(key) {
-                    wait_list::notify(&cond.waiters, 1);
+                if cond.inner.waiters.borrow_mut().remove(key) {
+                    wait_list::notify(&cond.inner.waiters, 1);
                 }
             }
             WaitState::Reacquire(acquire) => {
                 drop(acquire);
-                wait_list::notify(&cond.waiters, 1);
+                wait_list::notify(&cond.inner.waiters, 1);
             }
             WaitState::Done => {}
         }

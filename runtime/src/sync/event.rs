@@ -6,18 +6,19 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::sync::wait_list::{self, WaitList, WaiterKey};
 
 /// asyncio's `Event`: a flag that tasks wait on until another task [`set`](Event::set)s it.
 ///
-/// One thread, as asyncio's: `!Sync`, shared between tasks with `Rc`; it uses only wakers,
-/// so it works on any single-threaded executor, not just corio's loop.
+/// An `Event` is a handle: clones share one flag (see the [`locks`](crate::Lock) module
+/// docs). One thread, as asyncio's; it uses only wakers, so it works on any single-threaded
+/// executor, not just corio's loop.
 ///
 /// ```
-/// use std::rc::Rc;
-/// let event = Rc::new(corio_runtime::Event::new());
+/// let event = corio_runtime::Event::new();
 /// corio_runtime::Runner::new().virtual_time().run(async move {
 ///     let waiter = corio_runtime::create_task({
 ///         let event = event.clone();
@@ -31,38 +32,46 @@ use crate::sync::wait_list::{self, WaitList, WaiterKey};
 ///     assert_eq!(waiter.await.unwrap(), 1.0);
 /// });
 /// ```
+#[derive(Clone)]
 pub struct Event {
+    inner: Rc<EventState>,
+}
+
+/// The event an [`Event`] handle shares.
+struct EventState {
     value: Cell<bool>,
     waiters: RefCell<WaitList>,
 }
 
 impl Event {
     /// An unset event (asyncio's `Event()`).
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         Event {
-            value: Cell::new(false),
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(EventState {
+                value: Cell::new(false),
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
     /// Whether the flag is set (asyncio's `is_set()`).
     pub fn is_set(&self) -> bool {
-        self.value.get()
+        self.inner.value.get()
     }
 
     /// Sets the flag and wakes every waiter, in the order they began waiting (asyncio's
     /// `set()`). A waiter woken here returns even if the flag is cleared before it runs.
     pub fn set(&self) {
-        if !self.value.replace(true) {
-            let n = self.waiters.borrow().waiting();
-            wait_list::notify(&self.waiters, n);
+        if !self.inner.value.replace(true) {
+            let n = self.inner.waiters.borrow().waiting();
+            wait_list::notify(&self.inner.waiters, n);
         }
     }
 
     /// Clears the flag (asyncio's `clear()`); later [`wait`](Event::wait)s block until the
     /// next [`set`](Event::set).
     pub fn clear(&self) {
-        self.value.set(false);
+        self.inner.value.set(false);
     }
 
     /// Waits until the flag is set (asyncio's `wait()`); returns at once if it is set.
@@ -84,7 +93,7 @@ impl Default for Event {
 impl fmt::Debug for Event {
     /// asyncio's repr: `<Event [set]>` or `<Event [unset, waiters:2]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waiting = self.waiters.borrow().waiting();
+        let waiting = self.inner.waiters.borrow().waiting();
         let state = if self.is_set() { "set" } else { "unset" };
         if waiting > 0 {
             write!(f, "<Event [{state}, waiters:{waiting}]>")
@@ -107,7 +116,7 @@ impl Future for EventWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let event = self.event;
-        let mut list = event.waiters.borrow_mut();
+        let mut list = event.inner.waiters.borrow_mut();
         match self.key {
             Some(key) => {
                 if list.poll_notified(key, cx.waker()) {
@@ -118,7 +127,7 @@ impl Future for EventWait<'_> {
                     Poll::Pending
                 }
             }
-            None if event.value.get() => Poll::Ready(()),
+            None if event.inner.value.get() => Poll::Ready(()),
             None => {
                 self.key = Some(list.push_back(cx.waker()));
                 Poll::Pending
@@ -130,7 +139,7 @@ impl Future for EventWait<'_> {
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            self.event.waiters.borrow_mut().remove(key);
+            self.event.inner.waiters.borrow_mut().remove(key);
         }
     }
 }

@@ -7,9 +7,10 @@
 //! # One thread, any executor
 //!
 //! As asyncio's, these primitives belong to one thread and are not thread-safe: they are
-//! `!Sync` (like a `RefCell`, one may move to another thread only while nothing borrows or
-//! waits on it), use `Cell`/`RefCell` inside, and are shared between tasks with `Rc` (or by
-//! reference, inside one task's `gather!`). That is what makes them cheap on the
+//! `!Send` and `!Sync`, and use `Cell`/`RefCell` inside. Each is a cheap handle to one shared
+//! primitive, as a Python name is a reference to one object: `clone()` the handle into each
+//! task that uses it (one `Rc` count, no allocation); user code never writes `Rc`. A handle
+//! can also be lent by reference, inside one task's `gather!`. That is what makes them cheap on the
 //! single-threaded loop: no atomics, no locked mutex. They use only wakers, never the loop's
 //! internals, so they work under any single-threaded executor (`futures::executor::block_on`,
 //! a tokio `LocalSet`, smol's `LocalExecutor`); a waker they wake may hand the wake to another
@@ -31,6 +32,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::sync::wait_list::{WaitList, WaiterKey};
@@ -47,12 +49,12 @@ use crate::sync::wait_list::{WaitList, WaiterKey};
 /// newly arriving `acquire()` queues behind the woken waiter instead of barging. If the woken
 /// waiter is dropped (its task cancelled) before it runs, the next waiter is woken instead.
 ///
-/// One thread, as asyncio's: `!Sync`, shared between tasks with `Rc`; it uses only wakers,
-/// so it works on any single-threaded executor, not just corio's loop.
+/// A `Lock` is a handle: clones share one lock (see the module docs). One thread, as
+/// asyncio's; it uses only wakers, so it works on any single-threaded executor, not just
+/// corio's loop.
 ///
 /// ```
-/// use std::rc::Rc;
-/// let lock = Rc::new(corio_runtime::Lock::new());
+/// let lock = corio_runtime::Lock::new();
 /// corio_runtime::Runner::new().virtual_time().run(async move {
 ///     let guard = lock.acquire().await;
 ///     assert!(lock.locked());
@@ -60,23 +62,31 @@ use crate::sync::wait_list::{WaitList, WaiterKey};
 ///     assert!(!lock.locked());
 /// });
 /// ```
+#[derive(Clone)]
 pub struct Lock {
+    inner: Rc<LockState>,
+}
+
+/// The lock a [`Lock`] handle shares.
+struct LockState {
     locked: Cell<bool>,
     waiters: RefCell<WaitList>,
 }
 
 impl Lock {
     /// An unlocked lock (asyncio's `Lock()`).
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         Lock {
-            locked: Cell::new(false),
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(LockState {
+                locked: Cell::new(false),
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
     /// Whether the lock is held (asyncio's `locked()`).
     pub fn locked(&self) -> bool {
-        self.locked.get()
+        self.inner.locked.get()
     }
 
     /// Acquires the lock, waiting in FIFO order behind earlier acquirers (asyncio's
@@ -92,8 +102,8 @@ impl Lock {
     /// Takes the lock if that needs no waiting (free, and nobody queued); `None` otherwise.
     /// asyncio has no equivalent beyond checking `locked()` first.
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
-        if !self.locked.get() && self.waiters.borrow().is_idle() {
-            self.locked.set(true);
+        if !self.inner.locked.get() && self.inner.waiters.borrow().is_idle() {
+            self.inner.locked.set(true);
             Some(LockGuard { lock: self })
         } else {
             None
@@ -107,19 +117,19 @@ impl Lock {
     ///
     /// With `Lock is not acquired.` (asyncio's `RuntimeError`) if the lock is not held.
     pub fn release(&self) {
-        assert!(self.locked.get(), "Lock is not acquired.");
+        assert!(self.inner.locked.get(), "Lock is not acquired.");
         self.unlock();
     }
 
     pub(crate) fn unlock(&self) {
-        self.locked.set(false);
+        self.inner.locked.set(false);
         self.wake_up_first();
     }
 
     /// asyncio's `_wake_up_first`: wakes the first waiter unless one was woken already.
     fn wake_up_first(&self) {
         let waker = {
-            let mut list = self.waiters.borrow_mut();
+            let mut list = self.inner.waiters.borrow_mut();
             if list.notified() > 0 {
                 return;
             }
@@ -140,7 +150,7 @@ impl Default for Lock {
 impl fmt::Debug for Lock {
     /// asyncio's repr: `<Lock [locked, waiters:1]>` or `<Lock [unlocked]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waiting = self.waiters.borrow().waiting();
+        let waiting = self.inner.waiters.borrow().waiting();
         let state = if self.locked() { "locked" } else { "unlocked" };
         if waiting > 0 {
             write!(f, "<Lock [{state}, waiters:{waiting}]>")
@@ -163,11 +173,11 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a>> {
         let lock = self.lock;
-        let mut list = lock.waiters.borrow_mut();
+        let mut list = lock.inner.waiters.borrow_mut();
         match self.key {
             None => {
-                if !lock.locked.get() && list.is_idle() {
-                    lock.locked.set(true);
+                if !lock.inner.locked.get() && list.is_idle() {
+                    lock.inner.locked.set(true);
                     return Poll::Ready(LockGuard { lock });
                 }
                 self.key = Some(list.push_back(cx.waker()));
@@ -181,8 +191,8 @@ impl<'a> Future for Acquire<'a> {
                 self.key = None;
                 // Only `release()` notifies, it unlocks first, and nobody else may take the
                 // lock while a woken waiter exists.
-                debug_assert!(!lock.locked.get());
-                lock.locked.set(true);
+                debug_assert!(!lock.inner.locked.get());
+                lock.inner.locked.set(true);
                 Poll::Ready(LockGuard { lock })
             }
         }
@@ -192,8 +202,8 @@ impl<'a> Future for Acquire<'a> {
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            self.lock.waiters.borrow_mut().remove(key);
-            if !self.lock.locked.get() {
+            self.lock.inner.waiters.borrow_mut().remove(key);
+            if !self.lock.inner.locked.get() {
                 self.lock.wake_up_first();
             }
         }
@@ -223,7 +233,7 @@ impl Drop for LockGuard<'_> {
     /// Releases the lock. If it was already released explicitly (with [`Lock::release`]),
     /// the drop does nothing rather than panic in a destructor.
     fn drop(&mut self) {
-        if self.lock.locked.get() {
+        if self.lock.inner.locked.get() {
             self.lock.unlock();
         }
     }

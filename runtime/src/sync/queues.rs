@@ -2,8 +2,9 @@
 //! [`LifoQueue`] (last in, first out), with `maxsize`, `task_done`/`join` and 3.13's
 //! `shutdown`; errors [`QueueFull`], [`QueueEmpty`], [`QueueShutDown`].
 //!
-//! Like the [locks](crate::Lock), queues belong to one thread (`!Sync`, shared with `Rc`),
-//! use only wakers, and so work under any single-threaded executor.
+//! Like the [locks](crate::Lock), queues belong to one thread (`!Send`, `!Sync`), are cheap
+//! `Clone` handles to one shared queue, use only wakers, and so work under any
+//! single-threaded executor.
 //!
 //! Ordering, as asyncio's: blocked getters (and putters) are woken one at a time, longest
 //! waiting first, each time an item arrives (or a slot frees). A woken getter takes an item
@@ -21,6 +22,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::sync::event::Event;
@@ -330,7 +332,7 @@ macro_rules! queue_methods {
         /// queue (a free slot it was woken for passes to the next putter).
         pub fn put(&self, item: T) -> impl Future<Output = Result<(), QueueShutDown<T>>> + '_ {
             Put {
-                core: &self.core,
+                core: &*self.core,
                 item: Some(item),
                 key: None,
             }
@@ -348,7 +350,7 @@ macro_rules! queue_methods {
         /// it was woken for passes to the next getter).
         pub fn get(&self) -> impl Future<Output = Result<T, QueueShutDown>> + '_ {
             Get {
-                core: &self.core,
+                core: &*self.core,
                 key: None,
                 _item: std::marker::PhantomData,
             }
@@ -421,13 +423,13 @@ macro_rules! queue_debug {
 
 /// asyncio's `Queue`: first in, first out.
 ///
-/// One thread, as asyncio's: `!Sync`, shared between tasks with `Rc`; it uses only wakers,
-/// so it works on any single-threaded executor, not just corio's loop. See also
-/// [`LifoQueue`] and [`PriorityQueue`], which behave the same apart from their order.
+/// A `Queue` is a handle: clones share one queue (see the [`locks`](crate::Lock) module
+/// docs). One thread, as asyncio's; it uses only wakers, so it works on any single-threaded
+/// executor, not just corio's loop. See also [`LifoQueue`] and [`PriorityQueue`], which
+/// behave the same apart from their order.
 ///
 /// ```
-/// use std::rc::Rc;
-/// let queue = Rc::new(corio_runtime::Queue::new(1));
+/// let queue = corio_runtime::Queue::new(1);
 /// corio_runtime::Runner::new().virtual_time().run(async move {
 ///     let consumer = corio_runtime::create_task({
 ///         let queue = queue.clone();
@@ -449,7 +451,7 @@ macro_rules! queue_debug {
 /// });
 /// ```
 pub struct Queue<T> {
-    core: QueueState<VecDeque<T>>,
+    core: Rc<QueueState<VecDeque<T>>>,
 }
 
 impl<T> Queue<T> {
@@ -457,11 +459,20 @@ impl<T> Queue<T> {
     /// as asyncio's `maxsize <= 0`.
     pub fn new(maxsize: usize) -> Self {
         Queue {
-            core: QueueState::new(VecDeque::new(), maxsize),
+            core: Rc::new(QueueState::new(VecDeque::new(), maxsize)),
         }
     }
 
     queue_methods!();
+}
+
+/// Another handle to the same queue.
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            core: self.core.clone(),
+        }
+    }
 }
 
 impl<T> fmt::Debug for Queue<T> {
@@ -470,7 +481,7 @@ impl<T> fmt::Debug for Queue<T> {
 
 /// asyncio's `LifoQueue`: last in, first out.
 pub struct LifoQueue<T> {
-    core: QueueState<Stack<T>>,
+    core: Rc<QueueState<Stack<T>>>,
 }
 
 impl<T> LifoQueue<T> {
@@ -478,11 +489,20 @@ impl<T> LifoQueue<T> {
     /// unbounded.
     pub fn new(maxsize: usize) -> Self {
         LifoQueue {
-            core: QueueState::new(Stack(Vec::new()), maxsize),
+            core: Rc::new(QueueState::new(Stack(Vec::new()), maxsize)),
         }
     }
 
     queue_methods!();
+}
+
+/// Another handle to the same queue.
+impl<T> Clone for LifoQueue<T> {
+    fn clone(&self) -> Self {
+        LifoQueue {
+            core: self.core.clone(),
+        }
+    }
 }
 
 impl<T> fmt::Debug for LifoQueue<T> {
@@ -492,7 +512,7 @@ impl<T> fmt::Debug for LifoQueue<T> {
 /// asyncio's `PriorityQueue`: the smallest item comes out first, as `heapq` orders it (equal
 /// items in no promised order; use `(priority, sequence, item)` tuples for a stable order).
 pub struct PriorityQueue<T: Ord> {
-    core: QueueState<MinHeap<T>>,
+    core: Rc<QueueState<MinHeap<T>>>,
 }
 
 impl<T: Ord> PriorityQueue<T> {
@@ -500,11 +520,20 @@ impl<T: Ord> PriorityQueue<T> {
     /// means unbounded.
     pub fn new(maxsize: usize) -> Self {
         PriorityQueue {
-            core: QueueState::new(MinHeap(BinaryHeap::new()), maxsize),
+            core: Rc::new(QueueState::new(MinHeap(BinaryHeap::new()), maxsize)),
         }
     }
 
     queue_methods!();
+}
+
+/// Another handle to the same queue.
+impl<T: Ord> Clone for PriorityQueue<T> {
+    fn clone(&self) -> Self {
+        PriorityQueue {
+            core: self.core.clone(),
+        }
+    }
 }
 
 impl<T: Ord> fmt::Debug for PriorityQueue<T> {

@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::sync::wait_list::{WaitList, WaiterKey};
@@ -25,14 +26,21 @@ use crate::sync::wait_list::{WaitList, WaiterKey};
 /// queues rather than barging. A woken waiter that is dropped before it runs gives its
 /// permit back, and the permit goes to the next waiter.
 ///
-/// One thread, as asyncio's: `!Sync`, shared between tasks with `Rc`; it uses only wakers,
-/// so it works on any single-threaded executor, not just corio's loop.
+/// A `Semaphore` is a handle: clones share one counter (see the [`locks`](crate::Lock) module
+/// docs). One thread, as asyncio's; it uses only wakers, so it works on any single-threaded
+/// executor, not just corio's loop.
 ///
 /// ```compile_fail,E0277
 /// fn shared_between_threads<T: Sync>() {}
 /// shared_between_threads::<corio_runtime::Semaphore>(); // not thread-safe, as asyncio's
 /// ```
+#[derive(Clone)]
 pub struct Semaphore {
+    inner: Rc<SemaphoreState>,
+}
+
+/// The semaphore a [`Semaphore`] (or [`BoundedSemaphore`]) handle shares.
+struct SemaphoreState {
     value: Cell<usize>,
     /// `Some(initial value)` for a [`BoundedSemaphore`].
     bound: Option<usize>,
@@ -41,23 +49,29 @@ pub struct Semaphore {
 
 impl Semaphore {
     /// A semaphore with `value` permits (asyncio's `Semaphore(value)`).
-    pub const fn new(value: usize) -> Self {
+    pub fn new(value: usize) -> Self {
+        Semaphore::with_bound(value, None)
+    }
+
+    fn with_bound(value: usize, bound: Option<usize>) -> Self {
         Semaphore {
-            value: Cell::new(value),
-            bound: None,
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(SemaphoreState {
+                value: Cell::new(value),
+                bound,
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
     /// How many permits are free now.
     pub fn value(&self) -> usize {
-        self.value.get()
+        self.inner.value.get()
     }
 
     /// Whether an `acquire()` now would wait (asyncio's `locked()`): no permit is free, or
     /// someone is queued or woken ahead.
     pub fn locked(&self) -> bool {
-        self.value.get() == 0 || !self.waiters.borrow().is_idle()
+        self.inner.value.get() == 0 || !self.inner.waiters.borrow().is_idle()
     }
 
     /// Takes a permit, waiting in FIFO order while there is none (asyncio's `acquire()`); the
@@ -75,7 +89,7 @@ impl Semaphore {
         if self.locked() {
             return None;
         }
-        self.value.set(self.value.get() - 1);
+        self.inner.value.set(self.inner.value.get() - 1);
         Some(SemaphorePermit { sem: self })
     }
 
@@ -89,21 +103,22 @@ impl Semaphore {
     /// `ValueError`) when the value would exceed the initial one; on a `Semaphore`, with
     /// `Semaphore value overflowed` at `usize::MAX`.
     pub fn release(&self) {
-        let value = self.value.get();
-        if let Some(bound) = self.bound {
+        let value = self.inner.value.get();
+        if let Some(bound) = self.inner.bound {
             assert!(value < bound, "BoundedSemaphore released too many times");
         }
-        self.value
+        self.inner
+            .value
             .set(value.checked_add(1).expect("Semaphore value overflowed"));
         self.wake_up_next();
     }
 
     /// asyncio's `_wake_up_next`: hands a free permit to the first waiting entry.
     fn wake_up_next(&self) -> bool {
-        let waker = self.waiters.borrow_mut().notify_one();
+        let waker = self.inner.waiters.borrow_mut().notify_one();
         match waker {
             Some(waker) => {
-                self.value.set(self.value.get() - 1);
+                self.inner.value.set(self.inner.value.get() - 1);
                 waker.wake();
                 true
             }
@@ -113,21 +128,21 @@ impl Semaphore {
 
     /// Hands out free permits while there are waiters (asyncio's `finally` of `acquire`).
     fn wake_up_all_free(&self) {
-        while self.value.get() > 0 && self.wake_up_next() {}
+        while self.inner.value.get() > 0 && self.wake_up_next() {}
     }
 }
 
 impl fmt::Debug for Semaphore {
     /// asyncio's repr: `<Semaphore [unlocked, value:2]>`, `<Semaphore [locked, waiters:1]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = if self.bound.is_some() {
+        let name = if self.inner.bound.is_some() {
             "BoundedSemaphore"
         } else {
             "Semaphore"
         };
         let state = if self.locked() { "locked" } else { "unlocked" };
         write!(f, "<{name} [{state}, value:{}", self.value())?;
-        let waiting = self.waiters.borrow().waiting();
+        let waiting = self.inner.waiters.borrow().waiting();
         if waiting > 0 {
             write!(f, ", waiters:{waiting}")?;
         }
@@ -151,15 +166,15 @@ impl<'a> Future for SemaphoreAcquire<'a> {
         match self.key {
             None => {
                 if !sem.locked() {
-                    sem.value.set(sem.value.get() - 1);
+                    sem.inner.value.set(sem.inner.value.get() - 1);
                     return Poll::Ready(SemaphorePermit { sem });
                 }
-                self.key = Some(sem.waiters.borrow_mut().push_back(cx.waker()));
+                self.key = Some(sem.inner.waiters.borrow_mut().push_back(cx.waker()));
                 Poll::Pending
             }
             Some(key) => {
                 {
-                    let mut list = sem.waiters.borrow_mut();
+                    let mut list = sem.inner.waiters.borrow_mut();
                     if !list.poll_notified(key, cx.waker()) {
                         return Poll::Pending;
                     }
@@ -178,9 +193,9 @@ impl Drop for SemaphoreAcquire<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
             let sem = self.sem;
-            if sem.waiters.borrow_mut().remove(key) {
+            if sem.inner.waiters.borrow_mut().remove(key) {
                 // Woken, so a permit was taken for us: give it back.
-                sem.value.set(sem.value.get() + 1);
+                sem.inner.value.set(sem.inner.value.get() + 1);
             }
             sem.wake_up_all_free();
         }
@@ -223,6 +238,7 @@ impl fmt::Debug for SemaphorePermit<'_> {
 /// let sem = corio_runtime::BoundedSemaphore::new(1);
 /// sem.release();
 /// ```
+#[derive(Clone)]
 pub struct BoundedSemaphore {
     sem: Semaphore,
 }
@@ -230,13 +246,9 @@ pub struct BoundedSemaphore {
 impl BoundedSemaphore {
     /// A bounded semaphore with `value` permits (asyncio's `BoundedSemaphore(value)`); a
     /// negative value is a compile error, as for [`Semaphore::new`].
-    pub const fn new(value: usize) -> Self {
+    pub fn new(value: usize) -> Self {
         BoundedSemaphore {
-            sem: Semaphore {
-                value: Cell::new(value),
-                bound: Some(value),
-                waiters: RefCell::new(WaitList::new()),
-            },
+            sem: Semaphore::with_bound(value, Some(value)),
         }
     }
 
