@@ -70,7 +70,7 @@ async fn tokio_all<F: Future<Output = ()> + Send + 'static>(n: usize, task: impl
 
 fn lock_corio() {
     corio::run(async {
-        let lock = Rc::new(corio::Lock::new());
+        let lock = corio::Lock::new();
         corio_all(2, |_| {
             let lock = lock.clone();
             async move {
@@ -139,7 +139,7 @@ const PER_TASK: usize = SEM_ACQUISITIONS / SEM_TASKS;
 
 fn sem_corio() {
     corio::run(async {
-        let sem = Rc::new(corio::Semaphore::new(SEM_PERMITS));
+        let sem = corio::Semaphore::new(SEM_PERMITS);
         corio_all(SEM_TASKS, |_| {
             let sem = sem.clone();
             async move {
@@ -206,7 +206,7 @@ fn sem_async_lock_on_corio() {
 
 fn queue_corio() {
     corio::run(async {
-        let q = Rc::new(corio::Queue::new(QUEUE_MAXSIZE));
+        let q = corio::Queue::new(QUEUE_MAXSIZE);
         let consumer = corio::create_task({
             let q = q.clone();
             async move {

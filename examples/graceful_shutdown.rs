@@ -20,7 +20,6 @@
 //!
 //! Run it, then `kill -TERM <pid>` from another shell (the pid is printed on stderr).
 
-use std::rc::Rc;
 
 mod common;
 use common::say;
@@ -39,7 +38,7 @@ async fn handle(mut reader: corio::StreamReader, mut writer: corio::StreamWriter
 /// served (the example prints the pid there; its test sends the signal).
 #[corio::coroutine]
 pub async fn program(ready: impl FnOnce()) {
-    let stop = Rc::new(corio::Event::new());
+    let stop = corio::Event::new();
     let event_loop = corio::get_running_loop();
     let set = stop.clone();
     event_loop

@@ -4,13 +4,12 @@
 
 mod support;
 
-use std::rc::Rc;
 
 use corio_runtime::{Barrier, BrokenBarrierError, Task, create_task, sleep};
 use support::{log_at, take_trace, virtual_run};
 
 /// A task that arrives at `barrier` after `delay` seconds and logs what `wait()` gave it.
-fn party(barrier: &Rc<Barrier>, name: &'static str, delay: u64) -> Task<()> {
+fn party(barrier: &Barrier, name: &'static str, delay: u64) -> Task<()> {
     let barrier = barrier.clone();
     create_task(async move {
         sleep(delay).await;
@@ -22,7 +21,7 @@ fn party(barrier: &Rc<Barrier>, name: &'static str, delay: u64) -> Task<()> {
 #[test]
 fn barrier_releases_all_parties_when_the_last_arrives() {
     virtual_run(async {
-        let barrier = Rc::new(Barrier::new(3));
+        let barrier = Barrier::new(3);
         let tasks = [
             party(&barrier, "a", 1),
             party(&barrier, "b", 2),
@@ -46,7 +45,7 @@ fn barrier_releases_all_parties_when_the_last_arrives() {
 #[test]
 fn barrier_is_cyclic_and_late_arrivals_wait_for_the_next_cycle() {
     virtual_run(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         // Four parties arriving together: two full cycles.
         let tasks: Vec<_> = ["a", "b", "c", "d"]
             .into_iter()
@@ -65,7 +64,7 @@ fn barrier_is_cyclic_and_late_arrivals_wait_for_the_next_cycle() {
 #[test]
 fn barrier_arrival_during_draining_waits_for_the_next_cycle() {
     virtual_run(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         let a = party(&barrier, "a", 0);
         sleep(1).await;
         // main completes the cycle; a has not left yet (draining) when c arrives.
@@ -83,7 +82,7 @@ fn barrier_arrival_during_draining_waits_for_the_next_cycle() {
 #[test]
 fn barrier_abort_breaks_current_and_later_waits_until_reset() {
     virtual_run(async {
-        let barrier = Rc::new(Barrier::new(3));
+        let barrier = Barrier::new(3);
         let (a, b) = (party(&barrier, "a", 0), party(&barrier, "b", 0));
         sleep(1).await;
         barrier.abort();
@@ -115,7 +114,7 @@ fn barrier_abort_breaks_current_and_later_waits_until_reset() {
 #[test]
 fn barrier_reset_fails_the_waiters_then_refills() {
     virtual_run(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         let a = party(&barrier, "a", 0);
         sleep(1).await;
         barrier.reset();
@@ -136,7 +135,7 @@ fn barrier_reset_fails_the_waiters_then_refills() {
 #[test]
 fn barrier_waiter_cancelled_leaves_without_breaking_it() {
     virtual_run(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         let a = party(&barrier, "a", 0);
         sleep(1).await;
         assert_eq!(barrier.n_waiting(), 1);
@@ -155,7 +154,7 @@ fn barrier_waiter_cancelled_leaves_without_breaking_it() {
 #[test]
 fn barrier_waiter_cancelled_while_draining_still_lets_the_cycle_end() {
     virtual_run(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         let a = party(&barrier, "a", 0);
         sleep(1).await;
         assert_eq!(barrier.wait().await, Ok(1)); // releases a, which has not run yet

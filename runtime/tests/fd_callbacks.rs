@@ -226,7 +226,7 @@ fn the_loop_end_removes_callbacks_and_leaves_the_fd_open() {
     let got = virtual_run(async move {
         let lp = get_running_loop();
         b.write_all(b"!").unwrap();
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let set = event.clone();
         lp.add_reader(a.as_raw_fd(), move || set.set()).unwrap();
         event.wait().await;
@@ -241,7 +241,7 @@ fn a_reader_wakes_a_loop_blocked_in_the_selector() {
     let (a, b) = pair();
     let got = corio_runtime::run(async move {
         let lp = get_running_loop();
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let set = event.clone();
         let mut reader = a.try_clone().unwrap();
         lp.add_reader(a.as_raw_fd(), move || {
@@ -269,7 +269,7 @@ fn under_virtual_time_a_reader_is_waited_for_and_takes_no_time() {
     let (a, b) = pair();
     let at = Runner::new().virtual_time().run(async move {
         let lp = get_running_loop();
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let set = event.clone();
         lp.add_reader(a.as_raw_fd(), move || set.set()).unwrap();
         let writer = thread::spawn(move || {

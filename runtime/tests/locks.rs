@@ -25,7 +25,7 @@ fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
 
 #[test]
 fn event_wakes_every_waiter_in_order_when_set() {
-    let event = Rc::new(Event::new());
+    let event = Event::new();
     virtual_run({
         let event = event.clone();
         async move {
@@ -60,7 +60,7 @@ fn event_wakes_every_waiter_in_order_when_set() {
 #[test]
 fn event_waiter_woken_by_set_returns_even_if_cleared_before_it_runs() {
     virtual_run(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let waiter = create_task({
             let event = event.clone();
             async move { event.wait().await }
@@ -78,7 +78,7 @@ fn event_waiter_woken_by_set_returns_even_if_cleared_before_it_runs() {
 #[test]
 fn event_dropped_waiter_leaves_the_others_waiting() {
     virtual_run(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let spawn = |name: &'static str| {
             let event = event.clone();
             create_task(async move {
@@ -102,7 +102,7 @@ fn event_dropped_waiter_leaves_the_others_waiting() {
 // Lock
 
 /// A task that takes `lock`, logs, holds it for `hold` seconds, and releases it.
-fn locker(lock: &Rc<Lock>, name: &'static str, hold: u64) -> corio_runtime::Task<()> {
+fn locker(lock: &Lock, name: &'static str, hold: u64) -> corio_runtime::Task<()> {
     let lock = lock.clone();
     create_task(async move {
         let _guard = lock.acquire().await;
@@ -114,7 +114,7 @@ fn locker(lock: &Rc<Lock>, name: &'static str, hold: u64) -> corio_runtime::Task
 #[test]
 fn lock_serves_waiters_first_in_first_out() {
     virtual_run(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let tasks = [
             locker(&lock, "a", 1),
             locker(&lock, "b", 1),
@@ -139,7 +139,7 @@ fn lock_serves_waiters_first_in_first_out() {
 #[test]
 fn lock_release_does_not_let_a_new_acquirer_barge() {
     virtual_run(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let guard = lock.acquire().await;
         let waiter = locker(&lock, "waiter", 0);
         sleep(0).await;
@@ -163,7 +163,7 @@ fn lock_release_does_not_let_a_new_acquirer_barge() {
 #[test]
 fn lock_waiter_cancelled_while_waiting_leaves_the_queue() {
     virtual_run(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let guard = lock.acquire().await;
         let (a, b, c) = (
             locker(&lock, "a", 1),
@@ -185,7 +185,7 @@ fn lock_waiter_cancelled_while_waiting_leaves_the_queue() {
 #[test]
 fn lock_handed_to_a_waiter_cancelled_before_it_runs_goes_to_the_next() {
     virtual_run(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let guard = lock.acquire().await;
         let (a, b) = (locker(&lock, "a", 1), locker(&lock, "b", 1));
         sleep(1).await;
@@ -201,7 +201,7 @@ fn lock_handed_to_a_waiter_cancelled_before_it_runs_goes_to_the_next() {
 #[test]
 fn lock_cancelled_holder_releases_through_its_guard() {
     virtual_run(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let (a, b) = (locker(&lock, "a", 10), locker(&lock, "b", 1));
         sleep(1).await;
         a.cancel(); // holding the lock, sleeping
@@ -217,7 +217,7 @@ fn lock_acquire_dropped_at_every_point_loses_nothing() {
     // must still get the lock.
     for point in 0..3 {
         virtual_run(async move {
-            let lock = Rc::new(Lock::new());
+            let lock = Lock::new();
             let guard = lock.acquire().await;
             let mut first = Box::pin(lock.acquire());
             if point >= 1 {
@@ -263,7 +263,7 @@ fn lock_release_when_unlocked_panics() {
 
 #[test]
 fn lock_works_under_another_executor() {
-    let lock = Rc::new(Lock::new());
+    let lock = Lock::new();
     let order = Rc::new(RefCell::new(Vec::new()));
     futures_lite_block_on(async {
         let guard = lock.acquire().await;
@@ -304,7 +304,7 @@ fn futures_lite_block_on<F: Future>(fut: F) -> F::Output {
 #[test]
 fn semaphore_limits_concurrency_in_fifo_order() {
     virtual_run(async {
-        let sem = Rc::new(Semaphore::new(2));
+        let sem = Semaphore::new(2);
         let tasks: Vec<_> = (0..5)
             .map(|i| {
                 let sem = sem.clone();
@@ -343,7 +343,7 @@ fn semaphore_limits_concurrency_in_fifo_order() {
 #[test]
 fn semaphore_release_hands_the_permit_to_the_waiter_not_a_newcomer() {
     virtual_run(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let waiter = create_task({
             let sem = sem.clone();
             async move {
@@ -371,7 +371,7 @@ fn semaphore_release_hands_the_permit_to_the_waiter_not_a_newcomer() {
 #[test]
 fn semaphore_permit_of_a_waiter_cancelled_after_wakeup_goes_to_the_next() {
     virtual_run(async {
-        let sem = Rc::new(Semaphore::new(1));
+        let sem = Semaphore::new(1);
         let permit = sem.acquire().await;
         let spawn = |name: &'static str| {
             let sem = sem.clone();
@@ -418,7 +418,7 @@ fn bounded_semaphore_released_too_often_panics() {
 #[test]
 fn bounded_semaphore_limits_like_a_semaphore() {
     virtual_run(async {
-        let sem = Rc::new(BoundedSemaphore::new(1));
+        let sem = BoundedSemaphore::new(1);
         let p = sem.acquire().await;
         assert!(sem.locked());
         assert_eq!(format!("{sem:?}"), "<BoundedSemaphore [locked, value:0]>");
@@ -439,7 +439,7 @@ fn bounded_semaphore_limits_like_a_semaphore() {
 #[test]
 fn semaphore_zero_blocks_until_released() {
     virtual_run(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let waiter = create_task({
             let sem = sem.clone();
             async move {
@@ -458,7 +458,7 @@ fn semaphore_zero_blocks_until_released() {
 // Condition
 
 /// A task that waits on `cond` until notified, logging when it wakes with the lock held.
-fn cond_waiter(cond: &Rc<Condition>, name: &'static str) -> corio_runtime::Task<()> {
+fn cond_waiter(cond: &Condition, name: &'static str) -> corio_runtime::Task<()> {
     let cond = cond.clone();
     create_task(async move {
         let guard = cond.acquire().await;
@@ -473,7 +473,7 @@ fn cond_waiter(cond: &Rc<Condition>, name: &'static str) -> corio_runtime::Task<
 #[test]
 fn condition_notify_wakes_n_waiters_in_order_each_with_the_lock() {
     virtual_run(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let tasks = [
             cond_waiter(&cond, "a"),
             cond_waiter(&cond, "b"),
@@ -504,7 +504,7 @@ fn condition_wait_for_checks_the_predicate_with_the_lock_held() {
     virtual_run({
         let value = value.clone();
         async move {
-            let cond = Rc::new(Condition::new());
+            let cond = Condition::new();
             let waiter = create_task({
                 let (cond, value) = (cond.clone(), value.clone());
                 async move {
@@ -534,7 +534,7 @@ fn condition_wait_for_checks_the_predicate_with_the_lock_held() {
 #[test]
 fn condition_notification_of_a_cancelled_waiter_passes_to_the_next() {
     virtual_run(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let (a, b) = (cond_waiter(&cond, "a"), cond_waiter(&cond, "b"));
         sleep(1).await;
         cond.acquire().await.notify(1); // notifies a ...
@@ -549,7 +549,7 @@ fn condition_notification_of_a_cancelled_waiter_passes_to_the_next() {
 #[test]
 fn condition_waiter_cancelled_while_reacquiring_passes_the_notification_on() {
     virtual_run(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let (a, b) = (cond_waiter(&cond, "a"), cond_waiter(&cond, "b"));
         sleep(1).await;
         let guard = cond.acquire().await;
@@ -630,8 +630,8 @@ impl Drop for Inside {
 fn stress(permits: usize, use_lock: bool, seed: u64) {
     virtual_run(async move {
         let rng = Rc::new(Cell::new(seed));
-        let sem = Rc::new(Semaphore::new(permits));
-        let lock = Rc::new(Lock::new());
+        let sem = Semaphore::new(permits);
+        let lock = Lock::new();
         let inside = Rc::new(Cell::new(0usize));
         let finished = Rc::new(Cell::new(0usize));
         let mut tasks = Vec::new();

@@ -71,7 +71,7 @@ fn queue_maxsize_zero_is_unbounded() {
 #[test]
 fn queue_blocked_getters_are_served_in_order() {
     virtual_run(async {
-        let q = Rc::new(Queue::new(0));
+        let q = Queue::new(0);
         let getters: Vec<_> = ["a", "b", "c"]
             .into_iter()
             .map(|name| {
@@ -98,7 +98,7 @@ fn queue_blocked_getters_are_served_in_order() {
 #[test]
 fn queue_put_waits_while_full() {
     virtual_run(async {
-        let q = Rc::new(Queue::new(1));
+        let q = Queue::new(1);
         let producer = create_task({
             let q = q.clone();
             async move {
@@ -129,7 +129,7 @@ fn queue_put_waits_while_full() {
 #[test]
 fn queue_woken_getter_whose_item_was_taken_waits_again() {
     virtual_run(async {
-        let q = Rc::new(Queue::new(0));
+        let q = Queue::new(0);
         let getter = create_task({
             let q = q.clone();
             async move { (q.get().await.unwrap(), time()) }
@@ -146,7 +146,7 @@ fn queue_woken_getter_whose_item_was_taken_waits_again() {
 #[test]
 fn queue_getter_cancelled_after_wakeup_passes_the_item_on() {
     virtual_run(async {
-        let q = Rc::new(Queue::new(0));
+        let q = Queue::new(0);
         let spawn = |name: &'static str| {
             let q = q.clone();
             create_task(async move {
@@ -172,7 +172,7 @@ fn queue_putter_cancelled_after_wakeup_passes_the_slot_on() {
     let drops = DropCounter::default();
     let token = drops.token();
     virtual_run(async move {
-        let q = Rc::new(Queue::new(1));
+        let q = Queue::new(1);
         q.put_nowait(None).unwrap();
         let spawn = |name: &'static str, item| {
             let q = q.clone();
@@ -220,7 +220,7 @@ fn queue_get_and_put_dropped_at_every_point_lose_nothing() {
 #[test]
 fn task_done_and_join() {
     virtual_run(async {
-        let q = Rc::new(Queue::new(0));
+        let q = Queue::new(0);
         for i in 1..=3 {
             q.put_nowait(i).unwrap();
         }
@@ -255,7 +255,7 @@ fn task_done_called_too_many_times_panics() {
 #[test]
 fn shutdown_fails_puts_and_drains_gets_then_fails_them() {
     virtual_run(async {
-        let q = Rc::new(Queue::new(1));
+        let q = Queue::new(1);
         q.put_nowait(1).unwrap();
         let blocked_put = create_task({
             let q = q.clone();
@@ -287,7 +287,7 @@ fn shutdown_fails_puts_and_drains_gets_then_fails_them() {
 #[test]
 fn shutdown_wakes_blocked_getters_with_an_error() {
     virtual_run(async {
-        let q = Rc::new(Queue::<u8>::new(0));
+        let q = Queue::<u8>::new(0);
         let getters: Vec<_> = (0..2)
             .map(|_| {
                 let q = q.clone();
@@ -308,7 +308,7 @@ fn shutdown_immediate_drops_the_items_and_releases_join() {
     let tokens: Vec<_> = (0..3).map(|_| drops.token()).collect();
     let seen = drops.clone();
     virtual_run(async move {
-        let q = Rc::new(LifoQueue::new(0));
+        let q = LifoQueue::new(0);
         for token in tokens {
             q.put_nowait(token).unwrap();
         }
@@ -331,7 +331,7 @@ fn shutdown_immediate_drops_the_items_and_releases_join() {
 #[test]
 fn priority_queue_serves_blocked_getters_smallest_first() {
     virtual_run(async {
-        let q = Rc::new(PriorityQueue::new(0));
+        let q = PriorityQueue::new(0);
         for item in [(2, "b"), (3, "c"), (1, "a")] {
             q.put(item).await.unwrap();
         }
@@ -370,7 +370,7 @@ fn queue_random_cancellation_loses_no_item_and_no_wakeup() {
             x
         };
         virtual_run(async move {
-            let q = Rc::new(Queue::new(2));
+            let q = Queue::new(2);
             let got = Rc::new(std::cell::RefCell::new(Vec::new()));
             let put = Rc::new(std::cell::RefCell::new(Vec::new()));
             let mut tasks = Vec::new();

@@ -358,7 +358,7 @@ fn two_loops_both_get_it() {
             thread::spawn(move || {
                 corio_runtime::run(async move {
                     let lp = get_running_loop();
-                    let got = Rc::new(Event::new());
+                    let got = Event::new();
                     let set = got.clone();
                     lp.add_signal_handler(SIGUSR2, move || set.set()).unwrap();
                     ready.send(()).unwrap();
@@ -384,7 +384,7 @@ fn waited_for_under_virtual_time() {
     let (ready_tx, ready_rx) = mpsc::channel::<()>();
     let at = Runner::new().virtual_time().run(async move {
         let lp = get_running_loop();
-        let got = Rc::new(Event::new());
+        let got = Event::new();
         let set = got.clone();
         lp.add_signal_handler(SIGUSR1, move || set.set()).unwrap();
         let pid = process::id() as i32;

@@ -156,7 +156,7 @@ fn reads_on_data_split_across_writes_under_virtual_time() {
 #[test]
 fn at_eof_sees_the_end_without_a_read() {
     Runner::new().virtual_time().run(async {
-        let closed = Rc::new(Event::new());
+        let closed = Event::new();
         let (mut reader, _writer, _server) = connect_to({
             let closed = closed.clone();
             move |_reader, mut writer| {

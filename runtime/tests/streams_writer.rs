@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::io;
 use std::pin::pin;
-use std::rc::Rc;
 use std::time::Duration;
 
 use corio_runtime::net::TcpListener;
@@ -172,7 +171,7 @@ fn a_connection_reset_by_the_peer_mid_read_is_connection_reset() {
         let (mut reader, mut writer, server_end) = pair().await;
         server_end.write_all(b"hello").await.unwrap();
         assert_eq!(bounded(reader.readexactly(5)).await.unwrap(), b"hello");
-        let reset = Rc::new(Event::new());
+        let reset = Event::new();
         let pending_read = create_task({
             let reset = reset.clone();
             async move {

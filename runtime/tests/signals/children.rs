@@ -6,7 +6,6 @@ use std::env;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{self, Child, Command, Stdio};
-use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -232,7 +231,7 @@ pub(super) fn child(scenario: &str) {
         "sigint-handler" => corio_runtime::run(async {
             let _noisy = Noisy("main future");
             let lp = get_running_loop();
-            let got = Rc::new(Event::new());
+            let got = Event::new();
             let set = got.clone();
             lp.add_signal_handler(SIGINT, move || {
                 println!("handled SIGINT");
@@ -247,7 +246,7 @@ pub(super) fn child(scenario: &str) {
         }),
         "sigterm" => corio_runtime::run(async {
             let lp = get_running_loop();
-            let got = Rc::new(Event::new());
+            let got = Event::new();
             let set = got.clone();
             lp.add_signal_handler(SIGTERM, move || {
                 println!("handled SIGTERM");
