@@ -20,7 +20,6 @@
 //!
 //! Run it, then `kill -TERM <pid>` from another shell (the pid is printed on stderr).
 
-
 mod common;
 use common::say;
 

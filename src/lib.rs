@@ -30,7 +30,7 @@
 //! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns |
 //! | `asyncio.Runner()` | [`Runner::new()`](Runner), with [`.virtual_time()`](Runner::virtual_time) for tests |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
-//! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::Cancelled`] or [`TaskError::Panicked`]) |
+//! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::is_cancelled`] or [`TaskError::is_panic`]) |
 //! | `task.cancel()`, `.done()`, `.cancelled()`, `.get_name()` | [`Task::cancel`], [`Task::done`], [`Task::cancelled`], [`Task::name`] |
 //! | `asyncio.current_task()`, `asyncio.all_tasks()` | [`current_task()`](current_task), [`all_tasks()`](all_tasks) -> [`TaskRef`] |
 //! | `await asyncio.sleep(1)`, `sleep(0.5)`, `sleep(0)` | `sleep(1).await`, `sleep(0.5).await`, `sleep(0).await` (also a `Duration`) |
@@ -78,7 +78,7 @@
 //!
 //! * [`Task::cancel`] marks the task; at its next scheduling point the loop drops the task's
 //!   future, so every destructor runs exactly once (destructors are the `finally`), and the
-//!   awaiter gets [`TaskError::Cancelled`].
+//!   awaiter gets a cancelled [`TaskError`].
 //! * A task cannot swallow cancellation or await during clean-up. For asynchronous clean-up,
 //!   spawn a new task from a destructor; at the end of `run` such a task still runs the steps
 //!   it has ready, then it is cancelled too.
@@ -254,8 +254,8 @@ pub use corio_runtime::{
 };
 pub use corio_runtime::{
     AsCompleted, AsCompletedTimeout, GatherAll, IntoDelay, Runner, Sleep, Task, TaskError, TaskRef,
-    TimeoutError, TryGatherAll, WaitFor, all_tasks, create_task, create_task_named, current_task,
-    run, sleep, time,
+    TaskRefWait, TimeoutDelay, TimeoutError, TryGatherAll, WaitFor, all_tasks, create_task,
+    create_task_named, current_task, run, sleep, time,
 };
 pub use corio_runtime::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
@@ -272,8 +272,8 @@ pub use corio_runtime::{
     getaddrinfo, open_connection, open_unix_connection, start_server, start_unix_server,
 };
 pub use corio_runtime::{
-    MEMBER_PANICKED, ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks,
-    WithTimeout, shield, timeout, timeout_at, wait,
+    ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks, WithTimeout, shield,
+    timeout, timeout_at, wait,
 };
 
 /// Support for the expansions of corio's macros. Not public API.

@@ -60,7 +60,7 @@
 ///   every unfinished child and every output not yet handed out, each exactly once; a child
 ///   that is a [`Task`](crate::Task) being awaited is then cancelled.
 /// * **Panics** in a child propagate to the awaiter (a panic inside a gathered
-///   [`Task`](crate::Task) becomes its `Err(TaskError::Panicked)` output instead).
+///   [`Task`](crate::Task) becomes its `Err(TaskError)` output instead, with `is_panic()`).
 /// * **Any executor**: `gather!` needs no runtime; it is `Send` when the children (and their
 ///   outputs) are, so it runs on tokio's multi-thread runtime too.
 ///

@@ -43,11 +43,13 @@ pub use sync::queue_errors::{
 pub use sync::queues::{LifoQueue, PriorityQueue, Queue};
 pub use sync::semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};
 pub use task::error::TaskError;
-pub use task::group::{MEMBER_PANICKED, TaskGroup, TaskGroupError};
-pub use task::handle::{Task, TaskRef, all_tasks, create_task, create_task_named, current_task};
+pub use task::group::{TaskGroup, TaskGroupError};
+pub use task::handle::{
+    Task, TaskRef, TaskRefWait, all_tasks, create_task, create_task_named, current_task,
+};
 pub use task::shield::{Shield, shield};
 pub use task::wait::{ReturnWhen, WaitTasks, wait};
-pub use time::delay::IntoDelay;
+pub use time::delay::{IntoDelay, TimeoutDelay};
 pub use time::sleep::{Sleep, sleep};
 pub use time::timeout_error::TimeoutError;
 pub use time::timeouts::{Timeout, WithTimeout, timeout, timeout_at};

@@ -4,7 +4,6 @@
 
 mod support;
 
-
 use corio_runtime::{Barrier, BrokenBarrierError, Task, create_task, sleep};
 use support::{log_at, take_trace, virtual_run};
 

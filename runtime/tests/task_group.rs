@@ -8,9 +8,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use corio_runtime::__private::wait_for;
-use corio_runtime::{
-    MEMBER_PANICKED, TaskGroup, all_tasks, create_task, current_task, sleep, time,
-};
+use corio_runtime::{TaskGroup, all_tasks, create_task, current_task, sleep, time};
 use support::{DropCounter, log_at, take_trace, virtual_run};
 
 #[test]
@@ -86,9 +84,10 @@ fn the_first_failure_cancels_the_other_members_once() {
             "unhandled errors in a TaskGroup (1 sub-exception)"
         );
         assert_eq!(seen.count(), 2);
-        // The failed member's own handle says where its panic went.
+        // The failed member's own handle reports the same panic, never a placeholder.
         let own = failing.await.unwrap_err();
-        assert_eq!(own.panic_message(), Some(MEMBER_PANICKED));
+        assert_eq!(own.panic_message(), Some("boom"));
+        assert_eq!(own.to_string(), "task panicked: boom");
         assert_eq!(all_tasks().len(), 1);
     });
     assert_eq!(drops.count(), 2);

@@ -68,7 +68,7 @@ fn when_is_the_deadline_in_loop_time() {
             timeout(std::time::Duration::from_millis(500)).when(),
             Some(1.5)
         );
-        assert_eq!(timeout(None::<f64>).when(), None);
+        assert_eq!(timeout(None).when(), None);
         assert_eq!(timeout_at(5.0).when(), Some(5.0));
         assert_eq!(timeout_at(None).when(), None);
     });

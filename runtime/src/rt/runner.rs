@@ -10,7 +10,6 @@ use crate::rt::context::{self, Enter};
 use crate::rt::core::LoopCore;
 use crate::rt::signals;
 use crate::rt::spawn;
-use crate::task::error::TaskError;
 
 /// Options of a loop, set through [`Runner`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -57,7 +56,7 @@ impl Runner {
     /// When it finishes, leftover tasks are cancelled and their futures dropped before `run`
     /// returns, so no task outlives its loop. If the future panics, the panic resumes here
     /// after that clean-up; a panic in any other task is contained in that task's
-    /// [`TaskError`].
+    /// [`TaskError`](crate::TaskError).
     ///
     /// # Ctrl-C
     ///
@@ -113,12 +112,12 @@ impl Runner {
         drop(enter);
         match output {
             Some(Ok(value)) => value,
-            Some(Err(TaskError::Panicked(payload))) => std::panic::resume_unwind(payload),
-            Some(Err(TaskError::Cancelled)) | None if interrupted.get() => panic!(
+            Some(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Some(Err(_)) | None if interrupted.get() => panic!(
                 "corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task was \
                  cancelled"
             ),
-            Some(Err(TaskError::Cancelled)) | None => {
+            Some(Err(_)) | None => {
                 panic!("corio::run(): the main task was cancelled before it finished")
             }
         }
@@ -133,7 +132,7 @@ fn cancel_main(id: u64) {
             .find(|entry| entry.meta().id() == id)
     });
     if let Some(main) = main.flatten() {
-        main.meta().cancel();
+        main.meta().cancel(None);
     }
 }
 

@@ -10,7 +10,7 @@ use crate::rt::context;
 use crate::rt::core::LoopCore;
 use crate::rt::remote::Remote;
 use crate::rt::task_body::TaskBody;
-use crate::rt::task_state::{TaskEntry, TaskMeta, TaskName};
+use crate::rt::task_state::{TaskEntry, TaskMeta};
 use crate::task::error::TaskError;
 
 /// The raw task async-task hands back: what [`Task`](crate::Task) wraps.
@@ -39,7 +39,7 @@ fn schedule(runnable: Runnable<TaskMeta>) {
 /// (the loop drops every task's future before `run` returns).
 unsafe fn spawn_on<F: Future>(
     core: &LoopCore,
-    name: Option<Box<TaskName>>,
+    name: Option<String>,
     future: F,
 ) -> RawTask<F::Output> {
     let (id, key) = core.next_task_slot();
@@ -91,6 +91,6 @@ where
 {
     context::with_current("corio::create_task()", |core| {
         // SAFETY: the future is `'static`: it borrows nothing.
-        unsafe { spawn_on(core, name.map(TaskName::new), future) }
+        unsafe { spawn_on(core, name, future) }
     })
 }

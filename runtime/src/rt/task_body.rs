@@ -3,7 +3,7 @@
 //!
 //! Cancellation follows corio's model (see the crate docs): `cancel()` marks the task and
 //! schedules it; at its next step the body drops the future instead of polling it, so each
-//! destructor runs exactly once, and the awaiter gets [`TaskError::Cancelled`].
+//! destructor runs exactly once, and the awaiter gets a cancelled [`TaskError`].
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::rt::context;
-use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, DONE, PANICKED, TaskMeta};
+use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, PANICKED, TaskMeta};
 use crate::task::error::TaskError;
 
 pin_project_lite::pin_project! {
@@ -28,7 +28,7 @@ pin_project_lite::pin_project! {
             if this.future.is_some() {
                 // Dropped unfinished: async-task closed the task (its handle was dropped while
                 // awaited, or the loop is ending).
-                this.meta.mark(DONE | CANCELLED);
+                this.meta.finish(CANCELLED);
             }
             this.future.set(None);
             unregister(this.meta);
@@ -52,9 +52,9 @@ impl<F: Future> Future for TaskBody<'_, F> {
         let mut this = self.project();
         if this.meta.has(CANCEL_REQUESTED) {
             // Mark first: a destructor that asks `done()` of this task sees it finished.
-            this.meta.mark(DONE | CANCELLED);
+            this.meta.finish(CANCELLED);
             drop_contained(this.future);
-            return Poll::Ready(Err(TaskError::Cancelled));
+            return Poll::Ready(Err(TaskError::cancelled(this.meta.cancel_message())));
         }
         let future = this
             .future
@@ -65,12 +65,12 @@ impl<F: Future> Future for TaskBody<'_, F> {
         let output = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => {
-                this.meta.mark(DONE);
+                this.meta.finish(0);
                 Ok(value)
             }
             Err(payload) => {
-                this.meta.mark(DONE | PANICKED);
-                Err(TaskError::Panicked(payload))
+                this.meta.finish(PANICKED);
+                Err(TaskError::panicked(payload))
             }
         };
         drop_contained(this.future);

@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::task::Waker;
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Poll, Waker};
 
 use crate::rt::context;
 use crate::rt::remote::{LoopShared, Remote};
@@ -20,13 +21,17 @@ pub(crate) const DONE: u8 = 1 << 1;
 pub(crate) const CANCELLED: u8 = 1 << 2;
 /// It finished by panicking.
 pub(crate) const PANICKED: u8 = 1 << 3;
+/// Someone waits for its end through its extension (a `TaskRef` await): the end wakes them.
+const WATCHED: u8 = 1 << 4;
 
-/// A task's metadata; lives in the task's allocation, so it is kept to 32 bytes (a name is a
-/// thin pointer; most tasks have none).
+/// A task's metadata; lives in the task's allocation, so it is kept to 32 bytes (what few tasks
+/// have, a name or a cancel message, is behind one thin pointer allocated on first use).
 pub(crate) struct TaskMeta {
     /// Per-loop counter, from 1 (the main future); names tasks `Task-<id>`.
     id: u64,
-    name: Option<Box<TaskName>>,
+    /// Null until the task is given a name or a cancel message; then a `Box<TaskExt>`, freed
+    /// with the metadata.
+    ext: AtomicPtr<TaskExt>,
     /// The task's slot in its loop's registry while it is unfinished.
     key: u32,
     /// `CANCEL_REQUESTED | DONE | CANCELLED | PANICKED` bits.
@@ -35,29 +40,73 @@ pub(crate) struct TaskMeta {
     shared: Arc<LoopShared>,
 }
 
-/// A task's given name, boxed once more so that `TaskMeta` holds a thin pointer.
-pub(crate) struct TaskName(String);
+/// What few tasks have: a given name, a cancel message. Set from any thread (a `Task` is
+/// `Send`), hence the mutexes; read rarely.
+#[derive(Default)]
+struct TaskExt {
+    name: Mutex<Option<Arc<str>>>,
+    cancel_message: Mutex<Option<Arc<str>>>,
+    /// What waits for the task's end other than its `Task` handle, in registration order.
+    done_wakers: Mutex<Vec<Waker>>,
+}
 
-impl TaskName {
-    pub(crate) fn new(name: String) -> Box<Self> {
-        Box::new(TaskName(name))
-    }
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl TaskMeta {
-    pub(crate) fn new(
-        id: u64,
-        key: u32,
-        name: Option<Box<TaskName>>,
-        shared: Arc<LoopShared>,
-    ) -> Self {
-        TaskMeta {
+    pub(crate) fn new(id: u64, key: u32, name: Option<String>, shared: Arc<LoopShared>) -> Self {
+        let meta = TaskMeta {
             id,
-            name,
+            ext: AtomicPtr::new(ptr::null_mut()),
             key,
             state: AtomicU8::new(0),
             shared,
+        };
+        if let Some(name) = name {
+            meta.set_name(name);
         }
+        meta
+    }
+
+    /// The extension, if it was allocated.
+    fn ext(&self) -> Option<&TaskExt> {
+        let ext = self.ext.load(Ordering::Acquire);
+        // SAFETY: a non-null `ext` was made by `Box::into_raw` in `ext_or_init` and is freed
+        // only in `drop`, which `&self` rules out.
+        (!ext.is_null()).then(|| unsafe { &*ext })
+    }
+
+    /// The extension, allocated on first use (by whichever thread gets there first).
+    fn ext_or_init(&self) -> &TaskExt {
+        if let Some(ext) = self.ext() {
+            return ext;
+        }
+        let new = Box::into_raw(Box::<TaskExt>::default());
+        match self
+            .ext
+            .compare_exchange(ptr::null_mut(), new, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // SAFETY: `new` was just made by `Box::into_raw` and now belongs to `self.ext`.
+            Ok(_) => unsafe { &*new },
+            Err(existing) => {
+                // SAFETY: `new` lost the race and was never shared: it is ours to free.
+                drop(unsafe { Box::from_raw(new) });
+                // SAFETY: as in `ext`: `existing` is non-null and lives as long as `self`.
+                unsafe { &*existing }
+            }
+        }
+    }
+
+    /// Names the task, as asyncio's `Task.set_name()`.
+    pub(crate) fn set_name(&self, name: String) {
+        *locked(&self.ext_or_init().name) = Some(name.into());
+    }
+
+    /// The message of `cancel_with`, if the task was cancelled with one.
+    pub(crate) fn cancel_message(&self) -> Option<Arc<str>> {
+        self.ext()
+            .and_then(|ext| locked(&ext.cancel_message).clone())
     }
 
     pub(crate) fn id(&self) -> u64 {
@@ -87,9 +136,39 @@ impl TaskMeta {
     }
 
     pub(crate) fn name(&self) -> Cow<'_, str> {
-        match &self.name {
-            Some(name) => Cow::Borrowed(name.0.as_str()),
+        match self.ext().and_then(|ext| locked(&ext.name).clone()) {
+            Some(name) => Cow::Owned(name.to_string()),
             None => Cow::Owned(format!("Task-{}", self.id)),
+        }
+    }
+
+    /// `Ready` once the task has finished; otherwise `waker` is woken when it does. Works from
+    /// any thread.
+    pub(crate) fn poll_done(&self, waker: &Waker) -> Poll<()> {
+        if self.has(DONE) {
+            return Poll::Ready(());
+        }
+        let ext = self.ext_or_init();
+        let mut wakers = locked(&ext.done_wakers);
+        // `WATCHED` and `DONE` are set on one atomic: either the end sees `WATCHED` (and then
+        // takes this lock, after the push below), or this sees `DONE`.
+        if self.state.fetch_or(WATCHED, Ordering::AcqRel) & DONE != 0 {
+            return Poll::Ready(());
+        }
+        if !wakers.iter().any(|w| w.will_wake(waker)) {
+            wakers.push(waker.clone());
+        }
+        Poll::Pending
+    }
+
+    /// Marks the task finished (`DONE` plus `bits`) and wakes what waits through
+    /// [`poll_done`](TaskMeta::poll_done).
+    pub(crate) fn finish(&self, bits: u8) {
+        if self.state.fetch_or(DONE | bits, Ordering::AcqRel) & WATCHED != 0 {
+            if let Some(ext) = self.ext() {
+                let wakers = std::mem::take(&mut *locked(&ext.done_wakers));
+                wakers.into_iter().for_each(Waker::wake);
+            }
         }
     }
 
@@ -110,10 +189,14 @@ impl TaskMeta {
     }
 
     /// Cancels: marks the task, then schedules it so its next step drops the future. Returns
-    /// `false` when the task has already finished. Works from any thread.
-    pub(crate) fn cancel(&self) -> bool {
+    /// `false` when the task has already finished. Works from any thread. A `message` is what
+    /// the task's `TaskError` shows (asyncio's `cancel(msg)`); a later one replaces it.
+    pub(crate) fn cancel(&self, message: Option<String>) -> bool {
         if self.has(DONE) {
             return false;
+        }
+        if let Some(message) = message {
+            *locked(&self.ext_or_init().cancel_message) = Some(message.into());
         }
         self.request_cancel();
         let on_own_loop = context::try_with_current(|core| {
@@ -131,6 +214,16 @@ impl TaskMeta {
             });
         }
         true
+    }
+}
+
+impl Drop for TaskMeta {
+    fn drop(&mut self) {
+        let ext = *self.ext.get_mut();
+        if !ext.is_null() {
+            // SAFETY: made by `Box::into_raw` in `ext_or_init`; this is its only free.
+            drop(unsafe { Box::from_raw(ext) });
+        }
     }
 }
 

@@ -125,9 +125,14 @@ impl std::error::Error for ConcurrentError {}
 
 impl From<TaskError> for ConcurrentError {
     fn from(error: TaskError) -> Self {
-        match error {
-            TaskError::Cancelled => ConcurrentError::Cancelled,
-            TaskError::Panicked(payload) => ConcurrentError::Panicked(payload),
+        if error.is_cancelled() {
+            return ConcurrentError::Cancelled;
+        }
+        match error.try_into_panic() {
+            Ok(payload) => ConcurrentError::Panicked(payload),
+            // A group member's `Err` (its group holds the typed error): a panic carrying the
+            // error's description is the nearest a thread can be told.
+            Err(failed) => ConcurrentError::Panicked(Box::new(failed.to_string())),
         }
     }
 }

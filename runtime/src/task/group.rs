@@ -15,7 +15,6 @@
 //! the group, so nothing can be added to a group that has been joined; leaving the block by
 //! cancellation is dropping the group (or the `join` future), which cancels the members.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
@@ -26,13 +25,8 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use crate::task::error::TaskError;
+use crate::task::error::{SharedPanic, TaskError};
 use crate::task::handle::{Task, TaskRef, create_task, create_task_named};
-
-/// The panic message a failed member's own [`Task`] reports: its real panic payload went to
-/// the group's [`TaskGroupError`] (a payload cannot be in two places).
-pub const MEMBER_PANICKED: &str =
-    "corio: this TaskGroup member panicked; its panic is reported in the group's TaskGroupError";
 
 /// A group of tasks that live and fail together, as `asyncio.TaskGroup` (Python 3.11).
 ///
@@ -55,7 +49,7 @@ pub const MEMBER_PANICKED: &str =
 ///   its handle) is not a failure, as in asyncio. To fail the group with an error value,
 ///   `unwrap`/`expect` it in the member (fallible members are spelled with a panic, so the
 ///   payload travels in [`TaskGroupError`]). The member's own handle then reports
-///   [`TaskError::Panicked`] with the message [`MEMBER_PANICKED`].
+///   the same panic (one payload, shared: [`TaskError::panic_message`] gives its message).
 /// * **Cancelling the owner cancels the members.** Dropping the group, or the `join` future
 ///   (the owner task was cancelled, a `wait_for!` around the join timed out), cancels every
 ///   unfinished member: no member outlives the group by more than its last step, which drops
@@ -115,10 +109,8 @@ impl GroupState {
     /// callback, one loop pass later, as asyncio's done callback does: members whose steps were
     /// already queued in this pass still run them, so members failing in the same pass are
     /// all reported.
-    fn fail(self: &Rc<Self>, payload: Box<dyn Any + Send>) {
-        self.failures
-            .borrow_mut()
-            .push(TaskError::Panicked(payload));
+    fn fail(self: &Rc<Self>, error: TaskError) {
+        self.failures.borrow_mut().push(error);
         if !self.aborting.replace(true) {
             let group = self.clone();
             // The handle is not kept: this callback is never cancelled.
@@ -318,18 +310,19 @@ impl<F: Future> Future for Member<F> {
         match catch_unwind(AssertUnwindSafe(|| this.future.poll(cx))) {
             Ok(polled) => polled,
             Err(payload) => {
+                let error = TaskError::panicked(payload);
                 if let Some(group) = this.group.as_ref() {
-                    group.fail(payload);
+                    group.fail(error.clone());
                 }
-                // The task still has to end as panicked; its payload now belongs to the group.
-                resume_unwind(Box::new(MEMBER_PANICKED))
+                // The task still ends as panicked, with the same (shared) payload.
+                resume_unwind(Box::new(SharedPanic(error)))
             }
         }
     }
 }
 
 /// The failures of a [`TaskGroup`]'s members, as the `ExceptionGroup` asyncio's `TaskGroup`
-/// raises: one [`TaskError::Panicked`] per member that panicked, in the order they panicked.
+/// raises: one panic [`TaskError`] per member that panicked, in the order they panicked.
 ///
 /// Its `Display` is asyncio's message: `unhandled errors in a TaskGroup (1 sub-exception)`.
 pub struct TaskGroupError {

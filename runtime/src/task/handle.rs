@@ -3,11 +3,14 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::ptr::NonNull;
-use std::task::{Context, Poll, Waker};
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 
 use crate::rt::context;
 use crate::rt::spawn::{self, RawTask};
@@ -53,23 +56,140 @@ where
 /// inspect and cancel the task.
 ///
 /// `Task` is `Unpin`, so `(&mut task).await` keeps the handle for [`done`](Task::done) and
-/// [`cancelled`](Task::cancelled) afterwards. Awaiting it again after it returned its result
-/// panics.
+/// [`cancelled`](Task::cancelled) afterwards. Awaiting one handle again after it returned its
+/// result panics.
+///
+/// # Sharing
+///
+/// When `T: Clone`, `Task<T>` is `Clone`, as an asyncio task can be awaited from several
+/// places: every clone refers to the same task, and each clone's await gives its own copy of
+/// the result (`Ok(value.clone())`, or the same [`TaskError`]; a panic's payload is shared
+/// among the clones, see [`TaskError::into_panic`]). So `shield(t.clone())` and a later
+/// `t.await` both work. Each handle keeps its own await state: dropping a handle while its
+/// `.await` is pending cancels the task, as asyncio cancels a task whose awaiter was
+/// cancelled; the loop detaches the task once the last handle is dropped. The first clone of a
+/// task costs one allocation (the shared result); a task never cloned costs nothing more.
+///
+/// ```
+/// use corio_runtime::{Runner, Shield, create_task, sleep};
+///
+/// Runner::new().virtual_time().run(async {
+///     let t = create_task(async { sleep(1).await; String::from("done") });
+///     // asyncio: `await asyncio.shield(t)`, then `await t`.
+///     assert_eq!(Shield::from_task(t.clone()).await.unwrap(), "done");
+///     assert_eq!(t.await.unwrap(), "done");
+/// });
+/// ```
 pub struct Task<T> {
-    /// Taken only in `drop`.
+    /// The raw task. Owned by this handle while `shared` is null; once the task is shared, a
+    /// bitwise copy that is only read for the task's metadata (the [`SharedTask`] owns the
+    /// raw task and keeps its allocation alive). Taken only in `drop`.
     inner: ManuallyDrop<RawTask<T>>,
+    /// Null, or (once a clone was made) an `Arc<SharedTask<T>>` from `Arc::into_raw`, set
+    /// once, owned by this handle.
+    shared: AtomicPtr<SharedTask<T>>,
     /// Whether an `.await` has started (decides between detaching and cancelling on drop).
     awaited: bool,
     /// Whether the result has been returned (a second await is a bug, reported clearly).
     returned: bool,
+    _owns: PhantomData<Arc<SharedTask<T>>>,
+}
+
+/// What the clones of a task share: the raw task (kept to the end: it keeps the allocation
+/// alive) and, once taken from it, the result.
+struct SharedTask<T> {
+    state: Mutex<SharedState<T>>,
+    /// Wakes every handle awaiting the task: the raw task's one awaiter slot holds this.
+    fan: Arc<Fan>,
+    /// `Clone::clone` of the result (`Task<T>: Clone` needs `T: Clone`; the handle's methods
+    /// do not).
+    clone_output: fn(&Result<T, TaskError>) -> Result<T, TaskError>,
+}
+
+struct SharedState<T> {
+    raw: Option<RawTask<T>>,
+    output: Option<Result<T, TaskError>>,
+}
+
+impl<T> Drop for SharedState<T> {
+    fn drop(&mut self) {
+        // The last handle is gone: the task runs on, detached (never cancelled by this drop);
+        // a finished one has nothing left to give.
+        if let Some(raw) = self.raw.take() {
+            raw.detach();
+        }
+    }
+}
+
+/// The awaiters of a shared task, woken together, in the order they began waiting.
+#[derive(Default)]
+struct Fan(Mutex<Vec<Waker>>);
+
+impl Wake for Fan {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let wakers = std::mem::take(&mut *lock(&self.0));
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<T> SharedTask<T> {
+    /// `Ready` once the result is here (taken from the raw task on the way); otherwise `cx`'s
+    /// waker is woken when the task finishes.
+    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = lock(&self.state);
+        if state.output.is_some() {
+            return Poll::Ready(());
+        }
+        {
+            let mut wakers = lock(&self.fan.0);
+            if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                wakers.push(cx.waker().clone());
+            }
+        }
+        let raw = state
+            .raw
+            .as_mut()
+            .expect("a shared task keeps its raw task");
+        let fan = Waker::from(self.fan.clone());
+        match Pin::new(raw).poll(&mut Context::from_waker(&fan)) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(output) => {
+                // The raw task stays: it keeps the task's allocation, which every handle's
+                // `inner` copy reads the metadata from, alive.
+                state.output = Some(output);
+                drop(state);
+                // The other awaiters learn it on their next poll.
+                self.fan.wake_by_ref();
+                Poll::Ready(())
+            }
+        }
+    }
+
+    /// A copy of the result, once there is one.
+    fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        std::task::ready!(self.poll_finished(cx));
+        let state = lock(&self.state);
+        let output = state.output.as_ref().expect("checked by poll_finished");
+        Poll::Ready((self.clone_output)(output))
+    }
 }
 
 impl<T> Task<T> {
     fn new(inner: RawTask<T>) -> Self {
         Task {
             inner: ManuallyDrop::new(inner),
+            shared: AtomicPtr::new(ptr::null_mut()),
             awaited: false,
             returned: false,
+            _owns: PhantomData,
         }
     }
 
@@ -77,11 +197,27 @@ impl<T> Task<T> {
         self.inner.metadata()
     }
 
+    /// The shared state, if the task has been cloned.
+    fn shared(&self) -> Option<&SharedTask<T>> {
+        let shared = self.shared.load(Ordering::Acquire);
+        // SAFETY: a non-null `shared` is an `Arc::into_raw` this handle owns a count of; it is
+        // released only in `drop`, which `&self` rules out.
+        (!shared.is_null()).then(|| unsafe { &*shared })
+    }
+
     /// Requests cancellation, as asyncio's `Task.cancel()`: the task's future is dropped at its
-    /// next step and awaiting the task gives [`TaskError::Cancelled`]. Returns `false` if the
+    /// next step and awaiting the task gives a cancelled [`TaskError`]. Returns `false` if the
     /// task has already finished. Works from any thread.
     pub fn cancel(&self) -> bool {
-        self.meta().cancel()
+        self.meta().cancel(None)
+    }
+
+    /// [`cancel`](Task::cancel) with a message, as asyncio's `Task.cancel(msg)`: the
+    /// [`TaskError`] of the cancelled task shows it (`task was cancelled: <msg>`, and
+    /// [`TaskError::cancel_message`]). A later message replaces an earlier one while the task
+    /// has not finished.
+    pub fn cancel_with(&self, message: impl Into<String>) -> bool {
+        self.meta().cancel(Some(message.into()))
     }
 
     /// Whether the task has finished (returned, panicked or was cancelled).
@@ -94,9 +230,15 @@ impl<T> Task<T> {
         self.meta().has(CANCELLED)
     }
 
-    /// The task's name: the one given to [`create_task_named`], or `Task-<n>`.
+    /// The task's name: the one given to [`create_task_named`] or [`set_name`](Task::set_name),
+    /// or `Task-<n>`.
     pub fn name(&self) -> Cow<'_, str> {
         self.meta().name()
+    }
+
+    /// Renames the task, as asyncio's `Task.set_name()`. Works from any thread.
+    pub fn set_name(&self, name: impl Into<String>) {
+        self.meta().set_name(name.into());
     }
 
     /// Lets the task run on unobserved, as a background task: the loop owns it, runs it to the
@@ -116,6 +258,9 @@ impl<T> Task<T> {
     /// With a message naming `what` when polled off the task's own loop (there the task could
     /// finish between the check and the registration, and its result would be lost).
     pub(crate) fn poll_finished(&mut self, what: &str, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(shared) = self.shared() {
+            return shared.poll_finished(cx);
+        }
         if self.inner.is_finished() {
             return Poll::Ready(());
         }
@@ -144,6 +289,63 @@ impl<T> Task<T> {
     }
 }
 
+impl<T: Clone> Clone for Task<T> {
+    /// Another handle to the same task (see [Sharing](Task#sharing)). Cloning a handle whose
+    /// own await already returned the result (before any clone existed) gives a handle whose
+    /// await panics, as a second await of that handle would: clone before awaiting.
+    fn clone(&self) -> Self {
+        let shared = match self.shared() {
+            Some(_) => self.shared.load(Ordering::Acquire),
+            None => self.share(),
+        };
+        // SAFETY: `shared` is an `Arc::into_raw` that `self` owns a count of; the new handle
+        // takes a count of its own.
+        unsafe { Arc::increment_strong_count(shared) };
+        Task {
+            // SAFETY: a bitwise copy of the raw task, only ever read for its metadata (see the
+            // field's docs): the `SharedTask` owns the raw task now.
+            inner: unsafe { ptr::read(&self.inner) },
+            shared: AtomicPtr::new(shared),
+            awaited: false,
+            returned: self.returned && self.shared().is_none(),
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T: Clone> Task<T> {
+    /// Moves the raw task into a new [`SharedTask`] and publishes it in `self.shared` (or
+    /// takes the one another thread's clone published first); returns it.
+    fn share(&self) -> *mut SharedTask<T> {
+        let new = Arc::new(SharedTask {
+            state: Mutex::new(SharedState {
+                // SAFETY: from now on this copy owns the raw task and `self.inner` is only read
+                // for metadata (see the field's docs); if another clone wins the race below,
+                // this copy is forgotten instead.
+                raw: Some(unsafe { ptr::read(&*self.inner) }),
+                output: None,
+            }),
+            fan: Arc::new(Fan::default()),
+            clone_output: Clone::clone,
+        });
+        let new = Arc::into_raw(new).cast_mut();
+        match self.shared.compare_exchange(
+            ptr::null_mut(),
+            new,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => new,
+            Err(existing) => {
+                // SAFETY: `new` lost the race and was never published: this is its only count.
+                let lost = unsafe { Arc::from_raw(new) };
+                std::mem::forget(lock(&lost.state).raw.take());
+                existing
+            }
+        }
+    }
+}
+
 impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
@@ -157,10 +359,13 @@ impl<T> Future for Task<T> {
             );
         }
         this.awaited = true;
-        // The inner task is never closed while this handle lives (only dropping the handle
-        // closes it, and the loop finishes every task through its body), so it always has an
-        // output to give.
-        let output = std::task::ready!(Pin::new(&mut *this.inner).poll(cx));
+        let output = match this.shared() {
+            Some(shared) => std::task::ready!(shared.poll_output(cx)),
+            // The inner task is never closed while this handle lives (only dropping the handle
+            // closes it, and the loop finishes every task through its body), so it always has
+            // an output to give.
+            None => std::task::ready!(Pin::new(&mut *this.inner).poll(cx)),
+        };
         this.returned = true;
         Poll::Ready(output)
     }
@@ -171,7 +376,14 @@ impl<T> Drop for Task<T> {
         if self.awaited && !self.returned {
             // An await on the task was abandoned: cancel the task, as asyncio cancels the task
             // a cancelled awaiter was waiting on. Its next step drops the future.
-            self.meta().cancel();
+            self.meta().cancel(None);
+        }
+        let shared = *self.shared.get_mut();
+        if !shared.is_null() {
+            // SAFETY: this handle's count of the `Arc` (see the field); `inner` is a copy that
+            // the `SharedTask` owns, so it is not dropped here.
+            drop(unsafe { Arc::from_raw(shared) });
+            return;
         }
         // SAFETY: `inner` is taken once, here, and `self` is not used afterwards.
         let inner = unsafe { ManuallyDrop::take(&mut self.inner) };
@@ -180,6 +392,7 @@ impl<T> Drop for Task<T> {
         inner.detach();
     }
 }
+
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.meta().describe(f)
@@ -187,8 +400,23 @@ impl<T> fmt::Debug for Task<T> {
 }
 
 /// A handle to any task of a loop, whatever its output type: what [`current_task`] and
-/// [`all_tasks`] return. It can name, inspect and cancel the task, from any thread, but not
-/// await it.
+/// [`all_tasks`] return. It can name, inspect and cancel the task, from any thread, and be
+/// awaited for the task's end: `task_ref.await` (or `(&task_ref).await`) gives `()` once the
+/// task has finished, whichever way (returned, panicked, cancelled); the result stays with the
+/// task's [`Task`] handle. Dropping that await cancels nothing.
+///
+/// ```
+/// use corio_runtime::{Runner, all_tasks, create_task, sleep, time};
+///
+/// Runner::new().virtual_time().run(async {
+///     create_task(async { sleep(2).await }).detach();
+///     sleep(0).await;
+///     let background = all_tasks().pop().unwrap();
+///     (&background).await;
+///     assert!(background.done());
+///     assert_eq!(time(), 2.0);
+/// });
+/// ```
 #[derive(Clone)]
 pub struct TaskRef {
     /// Keeps the task's allocation (hence `meta`) alive.
@@ -218,7 +446,7 @@ impl TaskRef {
 
     /// Requests cancellation, as [`Task::cancel`]; returns `false` if the task has finished.
     pub fn cancel(&self) -> bool {
-        self.meta().cancel()
+        self.meta().cancel(None)
     }
 
     /// Whether the task has finished.
@@ -234,6 +462,39 @@ impl TaskRef {
     /// The task's name.
     pub fn name(&self) -> Cow<'_, str> {
         self.meta().name()
+    }
+}
+
+impl IntoFuture for TaskRef {
+    type Output = ();
+    type IntoFuture = TaskRefWait;
+
+    fn into_future(self) -> TaskRefWait {
+        TaskRefWait { task: self }
+    }
+}
+
+impl IntoFuture for &TaskRef {
+    type Output = ();
+    type IntoFuture = TaskRefWait;
+
+    fn into_future(self) -> TaskRefWait {
+        TaskRefWait { task: self.clone() }
+    }
+}
+
+/// The future of `.await` on a [`TaskRef`]: `()` once the task has finished.
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct TaskRefWait {
+    task: TaskRef,
+}
+
+impl Future for TaskRefWait {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.task.meta().poll_done(cx.waker())
     }
 }
 

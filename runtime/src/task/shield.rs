@@ -21,8 +21,8 @@ use crate::task::handle::{Task, create_task};
 /// * **It is a task**, as asyncio's `shield(coro)` wraps the coroutine in one: the work's
 ///   first step runs on a later loop pass (see [`create_task`]), so `future` must be
 ///   `'static`. Use [`Shield::from_task`] to shield a task you already have.
-/// * **The output is the task's**: `Ok(value)`, or [`TaskError::Panicked`] if the work
-///   panicked, or [`TaskError::Cancelled`] if it was cancelled by other means (by the end of
+/// * **The output is the task's**: `Ok(value)`, or a panic [`TaskError`] if the work
+///   panicked, or a cancelled one if it was cancelled by other means (by the end of
 ///   `run`, or through [`all_tasks`](crate::all_tasks)).
 /// * **At the end of the loop** the inner task is a leftover like any other: if it is still
 ///   running when `run`'s main future returns, `run` cancels it (drops its future) before

@@ -126,6 +126,38 @@ impl<T: IntoDelay> IntoTimeout for Option<T> {
     }
 }
 
+/// What [`timeout`](crate::timeout) takes: a delay (seconds as an integer or a float, or a
+/// `Duration`), or an `Option<f64>` of seconds where `None` means no deadline, as asyncio's
+/// `timeout(delay: float | None)`.
+///
+/// Unlike [`IntoTimeout`], the only `Option` it takes is `Option<f64>`, so that a bare
+/// `timeout(None)` has a type to infer. An `Option<Duration>` goes in as
+/// `d.map(|d| d.as_secs_f64())`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a timeout delay",
+    label = "expected seconds (`1`, `0.5`), a `Duration`, `Some(seconds)` or `None`"
+)]
+pub trait TimeoutDelay {
+    /// The delay in nanoseconds (negative clamped to zero), or `None` for no deadline.
+    ///
+    /// # Panics
+    ///
+    /// As [`IntoDelay::into_delay_nanos`]: if the value is NaN, infinite or too large.
+    fn into_timeout_delay_nanos(self) -> Option<u64>;
+}
+
+impl<T: IntoDelay> TimeoutDelay for T {
+    fn into_timeout_delay_nanos(self) -> Option<u64> {
+        Some(self.into_delay_nanos())
+    }
+}
+
+impl TimeoutDelay for Option<f64> {
+    fn into_timeout_delay_nanos(self) -> Option<u64> {
+        self.map(IntoDelay::into_delay_nanos)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

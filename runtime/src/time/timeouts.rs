@@ -17,13 +17,13 @@ use crate::rt::context;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::deadline;
 use crate::time::delay::IntoDelay;
-use crate::time::delay::IntoTimeout;
+use crate::time::delay::TimeoutDelay;
 use crate::time::sleep::Sleep;
 use crate::time::timeout_error::TimeoutError;
 
-/// A timeout scope that expires `delay` from now (seconds, a `Duration`, or an `Option` of
-/// one, where `None` means no deadline), as `asyncio.timeout(delay)`: the deadline is
-/// `time() + delay`, computed here, on the running loop's clock.
+/// A timeout scope that expires `delay` from now (seconds, a `Duration`, or an `Option<f64>`
+/// of seconds, where `None` means no deadline: `timeout(None)`), as `asyncio.timeout(delay)`:
+/// the deadline is `time() + delay`, computed here, on the running loop's clock.
 ///
 /// ```
 /// use corio_runtime::{Runner, TimeoutError, sleep, time, timeout};
@@ -40,8 +40,8 @@ use crate::time::timeout_error::TimeoutError;
 ///
 /// With `no running event loop` outside [`run`](crate::run); for a NaN, infinite or
 /// overflowing delay (the message names the value).
-pub fn timeout(delay: impl IntoTimeout) -> Timeout {
-    let delay_ns = delay.into_timeout_nanos();
+pub fn timeout(delay: impl TimeoutDelay) -> Timeout {
+    let delay_ns = delay.into_timeout_delay_nanos();
     let now = context::with_current("corio::timeout()", |core| core.now());
     let when = delay_ns.map(|ns| {
         now.checked_add(ns).unwrap_or_else(|| {
