@@ -39,7 +39,7 @@ async fn download(name: &str, seconds: u64) -> String {
     format!("{name} ({seconds}s)")
 }
 
-/// The three downloads, in argument order.
+/// The three downloads, in argument order, as a list.
 fn coro_list() -> Vec<impl Future<Output = String>> {
     vec![
         download("a.txt", 3),
@@ -53,12 +53,18 @@ fn coro_list() -> Vec<impl Future<Output = String>> {
 pub async fn program() -> Vec<String> {
     let mut printed = Vec::new();
 
-    let mut results = corio::as_completed!(..coro_list());
+    // The fixed form, with the futures written out.
+    let mut results = corio::as_completed!(
+        download("a.txt", 3),
+        download("b.txt", 1),
+        download("c.txt", 2),
+    );
     while let Some(result) = results.next().await {
         say!("got {result}");
         printed.push(result);
     }
 
+    // A timeout needs the spread form (a list of futures).
     let mut results = corio::as_completed!(..coro_list(), timeout = 2.5);
     while let Some(result) = results.next().await {
         match result {

@@ -39,7 +39,7 @@
 //! | `for aw in asyncio.as_completed(aws, timeout=t): await aw` | [`as_completed!(..aws)`](as_completed!), `as_completed!(a, b)`, `as_completed!(..aws, timeout = t)`: a `Stream` with `next().await`; with a timeout, one `Err(TimeoutError)` ends it |
 //! | `done, pending = await asyncio.wait(tasks, timeout=t, return_when=FIRST_COMPLETED)` | [`wait(tasks, ReturnWhen::FirstCompleted)`](wait)`.timeout(t).await` -> `(Vec<Task<T>>, Vec<Task<T>>)` in the order given ([`ReturnWhen`]: `FirstCompleted`, `FirstException` (a panic; a cancellation does not count, as in asyncio), `AllCompleted`); never cancels what is pending |
 //! | `await asyncio.shield(aw)` | [`shield(fut).await`](shield) -> `Result<T, TaskError>`, [`Shield::from_task`]: the work runs on as a task when the awaiter is dropped or cancelled (the end of `run` still cancels it) |
-//! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`TaskGroup::new()`](TaskGroup), `group.create_task(fut)` -> [`Task<T>`](Task), `group.join().await` -> `Result<(), TaskGroupError>`: a member's panic cancels the others and every panic is listed ([`TaskGroupError`], asyncio's `ExceptionGroup`); dropping the group or its `join` cancels the members |
+//! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`TaskGroup::new()`](TaskGroup), `group.create_task(fut)` -> [`Task<T>`](Task), `group.create_task_try(fut)` for members whose `Err` fails the group ([`TaskGroup::with_errors`] gives `TaskGroup<E>`), `group.join().await` -> `Result<(), TaskGroupError<E>>`: a member's `Err` or panic cancels the others and every failure is listed ([`TaskGroupError::failures`] -> [`TaskFailure<E>`](TaskFailure), asyncio's `ExceptionGroup`); the group is a `Clone` handle (members add siblings); dropping the owner or its `join` cancels the members |
 //! | `async with asyncio.timeout(d) as cm:`, `timeout_at(when)`, `cm.reschedule(w)`, `cm.when()`, `cm.expired()` | [`timeout(d)`](timeout) / [`timeout_at(when)`](timeout_at) -> [`Timeout`]; `scope.wrap(fut).await` -> `Result<T, TimeoutError>`; `reschedule`, `when`, `expired` by the same names, also while the future runs |
 //! | `RuntimeError: This event loop is already running` | `run` inside a running loop panics with `already running` |
 //! | `fut = loop.create_future()`, `fut.set_result(x)`, `set_exception(e)`, `cancel()`, `add_done_callback(cb)`, `await fut` | [`SettableFuture`] (from [`EventLoop::create_future`] or `SettableFuture::new()`): the same methods; `fut.await` -> `Result<T, FutureError<E>>`; callbacks and awaiters run via `call_soon`, in registration order |
@@ -253,9 +253,9 @@ pub use corio_runtime::{
     SemaphorePermit,
 };
 pub use corio_runtime::{
-    AsCompleted, AsCompletedTimeout, GatherAll, IntoDelay, Runner, Sleep, Task, TaskError, TaskRef,
-    TaskRefWait, TimeoutDelay, TimeoutError, TryGatherAll, WaitFor, all_tasks, create_task,
-    create_task_named, current_task, run, sleep, time,
+    AsCompleted, AsCompletedFixed, AsCompletedTimeout, GatherAll, IntoDelay, Runner, Sleep, Task,
+    TaskError, TaskRef, TaskRefWait, TimeoutDelay, TimeoutError, TryGatherAll, WaitFor, all_tasks,
+    create_task, create_task_named, create_task_try, current_task, run, sleep, time,
 };
 pub use corio_runtime::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
@@ -271,9 +271,10 @@ pub use corio_runtime::{
     IncompleteReadError, LimitOverrunError, Server, StreamAddr, StreamReader, StreamWriter,
     getaddrinfo, open_connection, open_unix_connection, start_server, start_unix_server,
 };
+pub use corio_runtime::{NeverRetrieved, NeverRetrievedHook, set_never_retrieved_hook};
 pub use corio_runtime::{
-    ReturnWhen, Shield, TaskGroup, TaskGroupError, Timeout, WaitTasks, WithTimeout, shield,
-    timeout, timeout_at, wait,
+    ReturnWhen, Shield, TaskFailure, TaskGroup, TaskGroupError, Timeout, WaitTasks, WithTimeout,
+    shield, timeout, timeout_at, wait,
 };
 
 /// Support for the expansions of corio's macros. Not public API.

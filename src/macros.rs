@@ -152,14 +152,14 @@ macro_rules! wait_for {
 ///   float, or a [`Duration`](std::time::Duration)) of the stream's first poll; if the deadline
 ///   passes first it yields one [`Err(TimeoutError)`](crate::TimeoutError) and ends, as asyncio
 ///   raises `TimeoutError` out of the loop.
-/// * `as_completed!(a, b, c)`: children of different types with one output type; a struct
-///   generated at the call site that allocates nothing. Its children are pinned inside it, so
-///   pin it first and call `next` through `as_mut()`:
-///   `let mut s = pin!(as_completed!(a, b)); while let Some(x) = s.as_mut().next().await`.
+/// * `as_completed!(a, b, c)` ([`AsCompletedFixed`](crate::AsCompletedFixed)): children of
+///   different types with one output type, used as the spread form is:
+///   `let mut s = as_completed!(a, b); while let Some(x) = s.next().await { .. }`. The
+///   children live in a struct generated at the call site, boxed once so the stream is
+///   `Unpin`: one allocation per call, holding every child (no per-child waker: each poll
+///   polls every unfinished child, fine for the handful of futures one writes out).
 ///
 /// ```
-/// use std::pin::pin;
-///
 /// use corio::{TimeoutError, as_completed, sleep, time};
 ///
 /// async fn after(delay: f64) -> f64 {
@@ -181,9 +181,9 @@ macro_rules! wait_for {
 ///     assert_eq!(results.next().await, None);
 ///     assert_eq!(time(), 4.0);
 ///
-///     let mut results = pin!(as_completed!(after(2.0), async { 0.0 }));
-///     assert_eq!(results.as_mut().next().await, Some(0.0));
-///     assert_eq!(results.as_mut().next().await, Some(2.0));
+///     let mut results = as_completed!(after(2.0), async { 0.0 });
+///     assert_eq!(results.next().await, Some(0.0));
+///     assert_eq!(results.next().await, Some(2.0));
 /// });
 /// ```
 ///

@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
@@ -34,17 +34,18 @@ async fn after(delay: f64, name: &str) -> &str {
 #[test]
 fn fixed_form_yields_in_completion_order() {
     let trace = run_virtual(async {
-        let mut results = pin!(as_completed!(
+        // Used as the spread form is: no `pin!` (the stream is boxed once, `Unpin`).
+        let mut results = as_completed!(
             after(3.0, "a"),
             after(1.0, "b"),
             async { "now" },
             after(2.0, "c")
-        ));
+        );
         let mut trace = Vec::new();
-        while let Some(name) = results.as_mut().next().await {
+        while let Some(name) = results.next().await {
             trace.push((time(), name));
         }
-        assert_eq!(results.as_mut().next().await, None, "it stays ended");
+        assert_eq!(results.next().await, None, "it stays ended");
         trace
     });
     assert_eq!(trace, [(0.0, "now"), (1.0, "b"), (2.0, "c"), (3.0, "a")]);
@@ -94,16 +95,13 @@ fn every_child_starts_at_the_first_poll_even_when_one_is_ready_at_once() {
     run_virtual(async {
         let mut spread = as_completed!(..[child(0, "spread now"), child(1, "spread later")]);
         assert_eq!(spread.next().await, Some("spread now"));
-        let mut fixed = pin!(as_completed!(
-            async { "fixed now" },
-            child(1, "fixed later")
-        ));
-        assert_eq!(fixed.as_mut().next().await, Some("fixed now"));
+        let mut fixed = as_completed!(async { "fixed now" }, child(1, "fixed later"));
+        assert_eq!(fixed.next().await, Some("fixed now"));
         // Children run inside the stream's polls: nothing polls them until 5.0, but their
         // timers were armed when they started, so both are ready at once then.
         sleep(5).await;
         assert_eq!(spread.next().await, Some("spread later"));
-        assert_eq!(fixed.as_mut().next().await, Some("fixed later"));
+        assert_eq!(fixed.next().await, Some("fixed later"));
         assert_eq!(time(), 5.0);
     });
     assert_eq!(

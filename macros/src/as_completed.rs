@@ -7,8 +7,9 @@
 //!   per child (all children output the same type) and a `futures_core::Stream` impl that polls
 //!   every unfinished child and yields the first that finished (outputs of children that
 //!   finished together wait in their slots, and come out first at the next poll); a finished
-//!   child's future is dropped at once. It allocates nothing. Its inherent `next` takes `Pin<&mut Self>` (the
-//!   children are pinned inside it): `pin!` it first.
+//!   child's future is dropped at once. The struct is boxed once by the runtime's
+//!   `as_completed_fixed` (its `AsCompletedFixed`), so the stream is `Unpin` and has the spread
+//!   forms' `next(&mut self)`: no `pin!` at the call site, one allocation per call.
 //! * The spread forms are one call of the runtime's `as_completed_all` /
 //!   `as_completed_timeout`, whose children have per-child wakers (work linear in the number of
 //!   children); their streams are `Unpin`.
@@ -192,18 +193,6 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
                     }
                 }
 
-                impl<__T, #(#tys: #future<Output = __T>),*> __AsCompleted<#(#tys),*> {
-                    /// The next output in completion order, or `None` when every child has
-                    /// been yielded.
-                    #[allow(dead_code)]
-                    pub async fn next(mut self: #pin<&mut Self>) -> #option<__T> {
-                        #private::core::future::poll_fn(|#cx| {
-                            #private::Stream::poll_next(self.as_mut(), #cx)
-                        })
-                        .await
-                    }
-                }
-
                 // Checks the children's types where they are passed: every child outputs the
                 // same `__T`.
                 #[allow(clippy::too_many_arguments)]
@@ -215,7 +204,8 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
                     }
                 }
 
-                __as_completed(#(#locals),*)
+                // Boxed once: an `Unpin` stream with `next(&mut self)`, as the spread forms.
+                #private::as_completed_fixed(__as_completed(#(#locals),*))
             }
         }
     }

@@ -23,12 +23,13 @@ pub use coroutine::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
     capture_never_awaited, set_never_awaited_hook,
 };
-pub use join::as_completed::{AsCompleted, AsCompletedTimeout};
+pub use join::as_completed::{AsCompleted, AsCompletedFixed, AsCompletedTimeout};
 pub use join::gather::{GatherAll, TryGatherAll};
 pub use rt::callbacks::{Handle, TimerHandle};
 pub use rt::loop_handle::{EventLoop, get_running_loop, time};
 pub use rt::runner::{Runner, run};
 pub use rt::settable::{FutureError, SettableFuture, SettableWait};
+pub use rt::task_output::{NeverRetrieved, NeverRetrievedHook, set_never_retrieved_hook};
 pub use rt::threads::{
     ConcurrentError, ConcurrentFuture, ThreadsafeHandle, ToThread, run_coroutine_threadsafe,
     to_thread,
@@ -43,9 +44,11 @@ pub use sync::queue_errors::{
 pub use sync::queues::{LifoQueue, PriorityQueue, Queue};
 pub use sync::semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};
 pub use task::error::TaskError;
-pub use task::group::{TaskGroup, TaskGroupError};
+pub use task::group::TaskGroup;
+pub use task::group_error::{TaskFailure, TaskGroupError};
 pub use task::handle::{
-    Task, TaskRef, TaskRefWait, all_tasks, create_task, create_task_named, current_task,
+    Task, TaskRef, TaskRefWait, all_tasks, create_task, create_task_named, create_task_try,
+    current_task,
 };
 pub use task::shield::{Shield, shield};
 pub use task::wait::{ReturnWhen, WaitTasks, wait};
@@ -95,7 +98,9 @@ pub mod __private {
     pub use crate::Runner;
     pub use crate::coroutine::{AwaitSite, Coroutine, CoroutineInfo, at_await};
     pub use crate::io::process::exit::force_waiter_thread as subprocess_force_waiter_thread;
-    pub use crate::join::as_completed::{as_completed_all, as_completed_timeout};
+    pub use crate::join::as_completed::{
+        as_completed_all, as_completed_fixed, as_completed_timeout,
+    };
     pub use crate::join::gather::{gather_all, try_gather_all};
     pub use crate::join::maybe_done::{MaybeDone, TryOutput};
     pub use crate::time::delay::IntoTimeout;

@@ -1,5 +1,6 @@
 //! Support for `as_completed!`, asyncio's `as_completed`: the streams of the spread forms
-//! ([`AsCompleted`], [`AsCompletedTimeout`]).
+//! ([`AsCompleted`], [`AsCompletedTimeout`]) and the box around the fixed form's
+//! ([`AsCompletedFixed`]).
 //!
 //! The fixed form `as_completed!(a, b, c)` is a struct generated at the call site; the spread
 //! forms give each child its own waker and re-poll only the woken ones, so the total work is
@@ -153,6 +154,49 @@ impl<F: Future> Stream for AsCompletedTimeout<F> {
         } else {
             (0, Some(self.remaining() + 1))
         }
+    }
+}
+
+/// The stream of the fixed form `as_completed!(a, b, c)`: yields each child's output as soon as
+/// it finishes, in completion order (see corio's `as_completed!`).
+///
+/// The children live, pinned, in a struct generated at the call site (one `MaybeDone` slot per
+/// child, no per-child waker: a poll polls every unfinished child). This wrapper boxes that
+/// struct once, so the stream is `Unpin` and used as the spread form is:
+/// `let mut s = as_completed!(a, b); while let Some(x) = s.next().await { .. }`, no `pin!`.
+/// The cost is that one allocation per `as_completed!` call, holding every child. `Send` when
+/// the children and their outputs are.
+#[must_use = "streams do nothing unless polled"]
+pub struct AsCompletedFixed<S> {
+    inner: Pin<Box<S>>,
+}
+
+impl<S: Stream> AsCompletedFixed<S> {
+    /// The next output in completion order, or `None` when every child has been yielded.
+    pub async fn next(&mut self) -> Option<S::Item> {
+        poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+    }
+}
+
+impl<S: Stream> Stream for AsCompletedFixed<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<S> fmt::Debug for AsCompletedFixed<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompletedFixed").finish_non_exhaustive()
+    }
+}
+
+/// `as_completed!(a, b, c)`: boxes the stream generated at the call site. No `Stream` bound
+/// here: children of different output types are reported once, where they are passed.
+pub fn as_completed_fixed<S>(stream: S) -> AsCompletedFixed<S> {
+    AsCompletedFixed {
+        inner: Box::pin(stream),
     }
 }
 

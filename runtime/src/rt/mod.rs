@@ -16,5 +16,6 @@ pub(crate) mod settable;
 pub(crate) mod signals;
 pub(crate) mod spawn;
 pub(crate) mod task_body;
+pub(crate) mod task_output;
 pub(crate) mod task_state;
 pub(crate) mod threads;

@@ -10,6 +10,7 @@ use crate::rt::context::{self, Enter};
 use crate::rt::core::LoopCore;
 use crate::rt::signals;
 use crate::rt::spawn;
+use crate::rt::task_output::TaskOutput;
 
 /// Options of a loop, set through [`Runner`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -110,7 +111,7 @@ impl Runner {
         };
         drop(main);
         drop(enter);
-        match output {
+        match output.map(TaskOutput::take) {
             Some(Ok(value)) => value,
             Some(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             Some(Err(_)) | None if interrupted.get() => panic!(

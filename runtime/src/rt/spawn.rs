@@ -9,12 +9,12 @@ use async_task::{Builder, Runnable};
 use crate::rt::context;
 use crate::rt::core::LoopCore;
 use crate::rt::remote::Remote;
-use crate::rt::task_body::TaskBody;
+use crate::rt::task_body::{Plain, Shape, TaskBody};
+use crate::rt::task_output::TaskOutput;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
-use crate::task::error::TaskError;
 
 /// The raw task async-task hands back: what [`Task`](crate::Task) wraps.
-pub(crate) type RawTask<T> = async_task::Task<Result<T, TaskError>, TaskMeta>;
+pub(crate) type RawTask<T> = async_task::Task<TaskOutput<T>, TaskMeta>;
 
 /// The schedule function of every task: a woken task's step joins the back of its loop's
 /// ready queue; from another thread, it goes through the loop's remote queue.
@@ -37,14 +37,14 @@ fn schedule(runnable: Runnable<TaskMeta>) {
 ///
 /// If `F` is not `'static`, everything it borrows must outlive the loop `core` belongs to
 /// (the loop drops every task's future before `run` returns).
-unsafe fn spawn_on<F: Future>(
+unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     core: &LoopCore,
     name: Option<String>,
     future: F,
-) -> RawTask<F::Output> {
+) -> RawTask<S::Value> {
     let (id, key) = core.next_task_slot();
     let meta = TaskMeta::new(id, key, name, core.shared().clone());
-    let body = body_in(future);
+    let body = body_in::<F, S>(future);
     // SAFETY: async-task's conditions for `spawn_unchecked`: the future need not be `Send`
     // because its `Runnable` only ever runs, and is dropped, on the loop's thread (other
     // threads only move it into the remote queue, which the loop drains); `schedule` is a
@@ -61,7 +61,7 @@ unsafe fn spawn_on<F: Future>(
 }
 
 /// The closure async-task calls to build a task's future around its pinned metadata.
-fn body_in<'m, F>(future: F) -> impl FnOnce(&'m TaskMeta) -> TaskBody<'m, F> {
+fn body_in<'m, F, S>(future: F) -> impl FnOnce(&'m TaskMeta) -> TaskBody<'m, F, S> {
     move |meta| TaskBody::new(meta, future)
 }
 
@@ -71,26 +71,27 @@ pub(crate) fn spawn_main<F: Future>(
     future: F,
 ) -> (
     u64,
-    async_task::FallibleTask<Result<F::Output, TaskError>, TaskMeta>,
+    async_task::FallibleTask<TaskOutput<F::Output>, TaskMeta>,
 ) {
     // SAFETY: `Runner::run` keeps `future`'s borrows alive for the whole loop: the loop drops
     // every task's future (this one included) before `run` returns.
-    let task = unsafe { spawn_on(core, None, future) };
+    let task = unsafe { spawn_on::<F, Plain>(core, None, future) };
     (task.metadata().id(), task.fallible())
 }
 
-/// Spawns a `'static` future as a task on the running loop.
+/// Spawns a `'static` future as a task on the running loop, its output shaped by `S`.
 ///
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
-pub(crate) fn spawn<F>(name: Option<String>, future: F) -> RawTask<F::Output>
+pub(crate) fn spawn<F, S>(name: Option<String>, future: F) -> RawTask<S::Value>
 where
     F: Future + 'static,
-    F::Output: 'static,
+    S: Shape<F::Output>,
+    S::Value: 'static,
 {
     context::with_current("corio::create_task()", |core| {
         // SAFETY: the future is `'static`: it borrows nothing.
-        unsafe { spawn_on(core, name, future) }
+        unsafe { spawn_on::<F, S>(core, name, future) }
     })
 }

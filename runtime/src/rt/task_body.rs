@@ -5,24 +5,96 @@
 //! schedules it; at its next step the body drops the future instead of polling it, so each
 //! destructor runs exactly once, and the awaiter gets a cancelled [`TaskError`].
 
+use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::rt::context;
-use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, PANICKED, TaskMeta};
-use crate::task::error::TaskError;
+use crate::rt::task_output::{NeverRetrieved, TaskOutput};
+use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, FAILED, PANICKED, TaskMeta};
+use crate::task::error::{SharedPanic, TaskError};
+
+/// How a task's output `O` becomes what its handle gives, and whether it is a failure (an
+/// `Err` that counts as asyncio counts an exception: `wait(FirstException)`, the
+/// never-retrieved report). Chosen where the task is created: a generic `create_task` cannot
+/// see whether its output is a `Result`.
+pub(crate) trait Shape<O> {
+    /// The handle's `T` (its output is `Result<T, TaskError>`).
+    type Value;
+    /// The handle's output, whether it is a failure, and what to report if nobody retrieves
+    /// it (`None`: nothing).
+    fn shape(output: O) -> Shaped<Self::Value>;
+}
+
+/// What [`Shape::shape`] gives.
+pub(crate) struct Shaped<T> {
+    output: Result<T, TaskError>,
+    failed: bool,
+    unretrieved: Option<String>,
+}
+
+/// `create_task`: the output as it is, never a failure.
+pub(crate) struct Plain;
+
+impl<O> Shape<O> for Plain {
+    type Value = O;
+    fn shape(output: O) -> Shaped<O> {
+        Shaped {
+            output: Ok(output),
+            failed: false,
+            unretrieved: None,
+        }
+    }
+}
+
+/// `create_task_try`: the `Result` as it is; an `Err` is a failure, reported by its `Debug`
+/// if nobody retrieves it.
+pub(crate) struct Fallible;
+
+impl<T, E: fmt::Debug> Shape<Result<T, E>> for Fallible {
+    type Value = Result<T, E>;
+    fn shape(output: Result<T, E>) -> Shaped<Result<T, E>> {
+        let unretrieved = output
+            .as_ref()
+            .err()
+            .map(|error| format!("returned Err({error:?})"));
+        Shaped {
+            failed: unretrieved.is_some(),
+            output: Ok(output),
+            unretrieved,
+        }
+    }
+}
+
+/// A group's fallible member: its future already gives the handle's `Result` (its typed
+/// error went to the group, which reports it; the `TaskError` names it); an `Err` is a
+/// failure.
+pub(crate) struct Flat;
+
+impl<T> Shape<Result<T, TaskError>> for Flat {
+    type Value = T;
+    fn shape(output: Result<T, TaskError>) -> Shaped<T> {
+        Shaped {
+            failed: output.is_err(),
+            output,
+            unretrieved: None,
+        }
+    }
+}
 
 pin_project_lite::pin_project! {
-    /// A task's future around the user's.
-    pub(crate) struct TaskBody<'m, F> {
+    /// A task's future around the user's; `S` shapes its output.
+    pub(crate) struct TaskBody<'m, F, S> {
         meta: &'m TaskMeta,
         #[pin]
         future: Option<F>,
+        shape: PhantomData<fn() -> S>,
     }
 
-    impl<'m, F> PinnedDrop for TaskBody<'m, F> {
+    impl<'m, F, S> PinnedDrop for TaskBody<'m, F, S> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             if this.future.is_some() {
@@ -36,17 +108,18 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<'m, F> TaskBody<'m, F> {
+impl<'m, F, S> TaskBody<'m, F, S> {
     pub(crate) fn new(meta: &'m TaskMeta, future: F) -> Self {
         TaskBody {
             meta,
             future: Some(future),
+            shape: PhantomData,
         }
     }
 }
 
-impl<F: Future> Future for TaskBody<'_, F> {
-    type Output = Result<F::Output, TaskError>;
+impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
+    type Output = TaskOutput<S::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
@@ -54,7 +127,8 @@ impl<F: Future> Future for TaskBody<'_, F> {
             // Mark first: a destructor that asks `done()` of this task sees it finished.
             this.meta.finish(CANCELLED);
             drop_contained(this.future);
-            return Poll::Ready(Err(TaskError::cancelled(this.meta.cancel_message())));
+            let cancelled = TaskError::cancelled(this.meta.cancel_message());
+            return Poll::Ready(TaskOutput::new(Err(cancelled), None));
         }
         let future = this
             .future
@@ -65,12 +139,26 @@ impl<F: Future> Future for TaskBody<'_, F> {
         let output = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => {
-                this.meta.finish(0);
-                Ok(value)
+                let shaped = S::shape(value);
+                this.meta.finish(if shaped.failed { FAILED } else { 0 });
+                let unretrieved = shaped
+                    .unretrieved
+                    .map(|failure| NeverRetrieved::new(this.meta.name().into_owned(), failure));
+                TaskOutput::new(shaped.output, unretrieved)
             }
             Err(payload) => {
                 this.meta.finish(PANICKED);
-                Err(TaskError::panicked(payload))
+                // A group member's panic is its group's to report.
+                let in_group = payload.is::<SharedPanic>();
+                let error = TaskError::panicked(payload);
+                let unretrieved = (!in_group).then(|| {
+                    let failure = match error.panic_message() {
+                        Some(message) => format!("panicked: {message}"),
+                        None => "panicked".to_owned(),
+                    };
+                    NeverRetrieved::new(this.meta.name().into_owned(), failure)
+                });
+                TaskOutput::new(Err(error), unretrieved)
             }
         };
         drop_contained(this.future);

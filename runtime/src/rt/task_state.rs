@@ -23,6 +23,10 @@ pub(crate) const CANCELLED: u8 = 1 << 2;
 pub(crate) const PANICKED: u8 = 1 << 3;
 /// Someone waits for its end through its extension (a `TaskRef` await): the end wakes them.
 const WATCHED: u8 = 1 << 4;
+/// It finished with an `Err` that counts as asyncio counts an exception: a task made with
+/// `create_task_try` (its output is that `Err`), or a group's fallible member (its `Err` went
+/// to the group).
+pub(crate) const FAILED: u8 = 1 << 5;
 
 /// A task's metadata; lives in the task's allocation, so it is kept to 32 bytes (what few tasks
 /// have, a name or a cancel message, is behind one thin pointer allocated on first use).
@@ -178,6 +182,8 @@ impl TaskMeta {
             "cancelled"
         } else if self.has(PANICKED) {
             "finished exception=panic"
+        } else if self.has(FAILED) {
+            "finished exception=Err"
         } else if self.has(DONE) {
             "finished"
         } else if self.has(CANCEL_REQUESTED) {

@@ -47,7 +47,6 @@ enum Repr {
     Cancelled(Option<Arc<str>>),
     Panicked(Arc<Panic>),
     /// A group member's `Err`, which went to the group: its `Display`.
-    #[allow(dead_code)] // made by `TaskGroup::create_task_try`, in the next commit
     Failed(Arc<str>),
 }
 
@@ -95,7 +94,6 @@ impl TaskError {
     }
 
     /// A group member's `Err`, described by its `Display`.
-    #[allow(dead_code)] // used by `TaskGroup::create_task_try`, in the next commit
     pub(crate) fn failed(description: String) -> Self {
         TaskError {
             repr: Repr::Failed(description.into()),

@@ -14,7 +14,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use crate::rt::context;
 use crate::rt::spawn::{self, RawTask};
-use crate::rt::task_state::{CANCELLED, DONE, PANICKED, TaskEntry, TaskMeta};
+use crate::rt::task_body::{Fallible, Plain, Shape};
+use crate::rt::task_state::{CANCELLED, DONE, FAILED, PANICKED, TaskEntry, TaskMeta};
 use crate::task::error::TaskError;
 
 /// Schedules `future` to run concurrently as a new task on the running loop, as asyncio's
@@ -36,7 +37,39 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Task::new(spawn::spawn(None, future))
+    Task::new(spawn::spawn::<F, Plain>(None, future))
+}
+
+/// [`create_task`] for a future of `Result<T, E>` whose `Err` is a failure, as an exception
+/// is in asyncio: [`wait`](crate::wait)`(.., ReturnWhen::FirstException)` ends on it, and an
+/// `Err` that nobody retrieves is reported (by its `Debug`) when the task's result is dropped
+/// (see [`NeverRetrieved`](crate::NeverRetrieved)).
+///
+/// The handle gives the `Result` as it is (`Ok(Err(e))` for the task's own `Err`; the outer
+/// `Result` says whether it was cancelled or panicked). A plain [`create_task`] cannot tell
+/// that its output is a `Result` on stable Rust, so a task is made fallible here, where it is
+/// created; such a task from `create_task` fails only by panicking.
+///
+/// # Panics
+///
+/// With `no running event loop` outside [`run`](crate::run).
+pub fn create_task_try<F, T, E>(future: F) -> Task<Result<T, E>>
+where
+    F: Future<Output = Result<T, E>> + 'static,
+    T: 'static,
+    E: fmt::Debug + 'static,
+{
+    Task::new(spawn::spawn::<F, Fallible>(None, future))
+}
+
+/// Spawns a task whose output `S` shapes (group members).
+pub(crate) fn create_task_shaped<F, S>(name: Option<String>, future: F) -> Task<S::Value>
+where
+    F: Future + 'static,
+    S: Shape<F::Output>,
+    S::Value: 'static,
+{
+    Task::new(spawn::spawn::<F, S>(name, future))
 }
 
 /// [`create_task`] with a name, as `create_task(coro, name=...)`.
@@ -49,7 +82,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Task::new(spawn::spawn(Some(name.into()), future))
+    Task::new(spawn::spawn::<F, Plain>(Some(name.into()), future))
 }
 
 /// A handle to a task spawned by [`create_task`]: await it for the task's result, or
@@ -162,6 +195,7 @@ impl<T> SharedTask<T> {
         match Pin::new(raw).poll(&mut Context::from_waker(&fan)) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(output) => {
+                let output = output.take();
                 // The raw task stays: it keeps the task's allocation, which every handle's
                 // `inner` copy reads the metadata from, alive.
                 state.output = Some(output);
@@ -277,9 +311,9 @@ impl<T> Task<T> {
         }
     }
 
-    /// Whether the task finished by panicking.
-    pub(crate) fn panicked(&self) -> bool {
-        self.meta().has(PANICKED)
+    /// Whether the task failed: it panicked, or (made fallible) it returned an `Err`.
+    pub(crate) fn failed(&self) -> bool {
+        self.meta().has(PANICKED | FAILED)
     }
 
     /// A [`TaskRef`] to this task while it is unfinished (`None` once it has finished).
@@ -364,7 +398,7 @@ impl<T> Future for Task<T> {
             // The inner task is never closed while this handle lives (only dropping the handle
             // closes it, and the loop finishes every task through its body), so it always has
             // an output to give.
-            None => std::task::ready!(Pin::new(&mut *this.inner).poll(cx)),
+            None => std::task::ready!(Pin::new(&mut *this.inner).poll(cx)).take(),
         };
         this.returned = true;
         Poll::Ready(output)

@@ -3,6 +3,7 @@
 
 pub(crate) mod error;
 pub(crate) mod group;
+pub(crate) mod group_error;
 pub(crate) mod handle;
 pub(crate) mod shield;
 pub(crate) mod wait;

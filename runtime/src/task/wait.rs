@@ -21,8 +21,10 @@ use crate::time::delay::IntoTimeout;
 pub enum ReturnWhen {
     /// As soon as any task has finished (returned, panicked or been cancelled).
     FirstCompleted,
-    /// As soon as any task has finished by panicking (asyncio: "by raising an exception"); if
-    /// none panics, when all have finished, as [`AllCompleted`](ReturnWhen::AllCompleted).
+    /// As soon as any task has failed (asyncio: "by raising an exception"): it panicked, or
+    /// it was made with [`create_task_try`](crate::create_task_try) (or a group's
+    /// `create_task_try`) and returned an `Err`; if none fails, when all have finished, as
+    /// [`AllCompleted`](ReturnWhen::AllCompleted).
     /// A *cancelled* task does not count, as in asyncio (whose check is
     /// `not f.cancelled() and f.exception() is not None`).
     FirstException,
@@ -88,7 +90,7 @@ where
         )),
         return_when,
         deadline: Deadline::Never,
-        panicked: false,
+        failed: false,
     }
 }
 
@@ -99,8 +101,9 @@ pub struct WaitTasks<T> {
     tasks: Option<Group<Finished<T>>>,
     return_when: ReturnWhen,
     deadline: Deadline,
-    /// Whether a finished task panicked (what `FirstException` waits for).
-    panicked: bool,
+    /// Whether a finished task failed: panicked, or returned the `Err` of a fallible task
+    /// (what `FirstException` waits for).
+    failed: bool,
 }
 
 /// A task until it has finished; then the task itself, handed back whole. Registering the
@@ -145,13 +148,13 @@ impl<T> WaitTasks<T> {
         group.poll_woken(cx);
         while let Some(index) = group.pop_done() {
             if let MaybeDone::Done { output: task } = &*group.slot(index) {
-                self.panicked |= task.panicked();
+                self.failed |= task.failed();
             }
         }
         let finished = group.len() - group.remaining();
         match self.return_when {
             ReturnWhen::FirstCompleted => finished > 0,
-            ReturnWhen::FirstException => self.panicked || group.remaining() == 0,
+            ReturnWhen::FirstException => self.failed || group.remaining() == 0,
             ReturnWhen::AllCompleted => group.remaining() == 0,
         }
     }

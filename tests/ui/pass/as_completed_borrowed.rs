@@ -1,6 +1,4 @@
 // Children may borrow local (non-'static) data.
-use std::pin::pin;
-
 async fn len(text: &str) -> usize {
     text.len()
 }
@@ -9,9 +7,9 @@ fn main() {
     let owned = String::from("borrowed");
     let words = vec![String::from("a"), String::from("bb")];
     futures::executor::block_on(async {
-        let mut fixed = pin!(corio::as_completed!(len(&owned), len(&words[0])));
+        let mut fixed = corio::as_completed!(len(&owned), len(&words[0]));
         let mut lens = Vec::new();
-        while let Some(len) = fixed.as_mut().next().await {
+        while let Some(len) = fixed.next().await {
             lens.push(len);
         }
         let mut spread = corio::as_completed!(..words.iter().map(|word| len(word)));

@@ -9,8 +9,9 @@ async fn in_completion_order<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 }
 
 async fn first_of<T, A: Future<Output = T>, B: Future<Output = T>>(a: A, b: B) -> Option<T> {
-    let stream = std::pin::pin!(corio::as_completed!(a, b));
-    // The fixed form's inherent `next` takes the pinned stream (`as_mut()` to keep it).
+    // No `pin!`: the fixed form is `Unpin`, and its inherent `next` is the one called even
+    // with `StreamExt` in scope.
+    let mut stream = corio::as_completed!(a, b);
     stream.next().await
 }
 

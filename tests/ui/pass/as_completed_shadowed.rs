@@ -21,8 +21,8 @@ mod shadowed {
     pub fn run() -> ::std::vec::Vec<u8> {
         ::futures::executor::block_on(async {
             let mut seen = ::std::vec::Vec::new();
-            let mut fixed = ::std::pin::pin!(corio::as_completed!(async { 1 }, async { 2 }));
-            while let ::core::option::Option::Some(n) = fixed.as_mut().next().await {
+            let mut fixed = corio::as_completed!(async { 1 }, async { 2 });
+            while let ::core::option::Option::Some(n) = fixed.next().await {
                 seen.push(n);
             }
             let mut spread =

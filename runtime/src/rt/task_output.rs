@@ -1,0 +1,129 @@
+//! A task's output while it waits in the task's allocation for a handle to take it
+//! ([`TaskOutput`]), and what happens when nobody does: its drop is contained (a value whose
+//! destructor panics must not take the loop or the process down) and a failure in it is
+//! reported, as asyncio logs "Task exception was never retrieved" ([`NeverRetrieved`],
+//! [`set_never_retrieved_hook`]).
+
+use std::fmt;
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::RwLock;
+
+use crate::task::error::TaskError;
+
+/// A finished task's output, as async-task keeps it until the task's handle takes it.
+///
+/// Dropped untaken (the task was detached, its last handle was dropped after it finished, or
+/// the loop ended), it reports its failure, if it has one to report, then drops the value with
+/// any panic contained, as a task's own panic is: this drop may run inside the loop's step
+/// (async-task drops a detached task's output there) or in the code that drops the handle.
+pub(crate) struct TaskOutput<T> {
+    value: Option<Result<T, TaskError>>,
+    /// What to report if the value is dropped untaken: a panic nobody else holds, or the
+    /// `Err` of a task made with `create_task_try`. Boxed: failures are rare.
+    unretrieved: Option<Box<NeverRetrieved>>,
+}
+
+impl<T> TaskOutput<T> {
+    pub(crate) fn new(value: Result<T, TaskError>, unretrieved: Option<NeverRetrieved>) -> Self {
+        TaskOutput {
+            value: Some(value),
+            unretrieved: unretrieved.map(Box::new),
+        }
+    }
+
+    /// The value, retrieved: nothing is reported any more.
+    pub(crate) fn take(mut self) -> Result<T, TaskError> {
+        self.unretrieved = None;
+        self.value
+            .take()
+            .expect("a task's output is taken once, by the handle that takes it")
+    }
+}
+
+impl<T> Drop for TaskOutput<T> {
+    fn drop(&mut self) {
+        let Some(value) = self.value.take() else {
+            return;
+        };
+        if let Some(report) = self.unretrieved.take() {
+            report_never_retrieved(&report);
+        }
+        // A destructor that panics (the output's, or a panic payload's) is contained here;
+        // the panic hook has printed it, as it prints a task's panic.
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+    }
+}
+
+/// The report of a task whose failure nobody retrieved (asyncio's "Task exception was never
+/// retrieved"): a task that panicked, or a task made with
+/// [`create_task_try`](crate::create_task_try) that returned an `Err`, whose result was
+/// dropped with its last handle (or never had one: a detached task) without being awaited.
+///
+/// A [`TaskGroup`](crate::TaskGroup) member's failure is never reported here: its group
+/// holds it. A cancellation is not a failure.
+///
+/// `Display` is one line: `Task exception was never retrieved: task 'Task-2' panicked: boom`,
+/// or `... task 'Task-3' returned Err(Refused(80))` (the error's `Debug`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeverRetrieved {
+    task_name: String,
+    failure: String,
+}
+
+impl NeverRetrieved {
+    pub(crate) fn new(task_name: String, failure: String) -> Self {
+        NeverRetrieved { task_name, failure }
+    }
+
+    /// The task's name (`Task-<n>` unless it was given one).
+    pub fn task_name(&self) -> &str {
+        &self.task_name
+    }
+
+    /// What the failure was: `panicked: <message>` (or `panicked` for a payload that is not a
+    /// string), or `returned Err(<the error's Debug>)`.
+    pub fn failure(&self) -> &str {
+        &self.failure
+    }
+}
+
+impl fmt::Display for NeverRetrieved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Task exception was never retrieved: task '{}' {}",
+            self.task_name, self.failure
+        )
+    }
+}
+
+/// A process-wide handler of never-retrieved reports; see [`set_never_retrieved_hook`].
+pub type NeverRetrievedHook = Box<dyn Fn(&NeverRetrieved) + Send + Sync>;
+
+static HOOK: RwLock<Option<NeverRetrievedHook>> = RwLock::new(None);
+
+/// Sets the process-wide handler of never-retrieved reports and returns the previous one;
+/// `None` restores the default, which writes the report's one line and a newline to stderr.
+///
+/// The hook runs where the result is dropped (on the loop's thread, in a step, for a detached
+/// task; in the code that drops the last handle otherwise): keep it short, and don't panic in
+/// it.
+pub fn set_never_retrieved_hook(hook: Option<NeverRetrievedHook>) -> Option<NeverRetrievedHook> {
+    let mut slot = HOOK.write().unwrap_or_else(|poison| poison.into_inner());
+    std::mem::replace(&mut *slot, hook)
+}
+
+#[cold]
+#[inline(never)]
+fn report_never_retrieved(report: &NeverRetrieved) {
+    let hook = HOOK.read().unwrap_or_else(|poison| poison.into_inner());
+    match &*hook {
+        Some(hook) => {
+            // A panicking hook must not turn a report into a crash of the loop.
+            let _ = catch_unwind(AssertUnwindSafe(|| hook(report)));
+        }
+        // Not `eprintln!`: it panics when stderr is closed, and this runs in a destructor.
+        None => drop(writeln!(std::io::stderr(), "{report}")),
+    }
+}
