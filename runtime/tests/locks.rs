@@ -69,7 +69,7 @@ fn event_waiter_woken_by_set_returns_even_if_cleared_before_it_runs() {
         event.set();
         event.clear();
         assert!(!event.is_set());
-        waiter.await.unwrap();
+        assert!(waiter.await.unwrap(), "wait() gives true, as asyncio's");
         // A new wait blocks again.
         assert!(poll_once(pin!(event.wait())).is_pending());
     });

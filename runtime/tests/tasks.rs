@@ -300,3 +300,60 @@ fn async_cleanup_spawned_from_a_destructor_runs_its_ready_steps() {
     });
     assert_eq!(take_trace(), ["cleanup step 1", "cleanup step 2"]);
 }
+
+#[test]
+fn result_is_none_while_running_then_the_result_without_waiting() {
+    virtual_run(async {
+        let mut ok = create_task(async {
+            sleep(1).await;
+            7
+        });
+        let mut crashed = create_task(async {
+            sleep(1).await;
+            panic!("crash")
+        });
+        let mut cancelled = create_task(sleep(5));
+        assert!(
+            ok.result().is_none(),
+            "pending: None, as asyncio's InvalidStateError case"
+        );
+        cancelled.cancel_with("not needed");
+        sleep(2).await;
+        assert_eq!(ok.result().unwrap().unwrap(), 7);
+        assert_eq!(
+            crashed.result().unwrap().unwrap_err().to_string(),
+            "task panicked: crash"
+        );
+        let err = cancelled.result().unwrap().unwrap_err();
+        assert!(err.is_cancelled());
+        assert_eq!(err.to_string(), "task was cancelled: not needed");
+        // A clone reads it from a second place.
+        let shared = create_task(async { String::from("twice") });
+        sleep(0).await;
+        let mut other = shared.clone();
+        assert_eq!(other.result().unwrap().unwrap(), "twice");
+        assert_eq!(shared.await.unwrap(), "twice");
+    });
+}
+
+#[test]
+#[should_panic(expected = "awaited again")]
+fn result_taken_twice_panics_as_a_second_await() {
+    virtual_run(async {
+        let mut task = create_task(async { 1 });
+        sleep(0).await;
+        assert_eq!(task.result().unwrap().unwrap(), 1);
+        let _ = task.result();
+    });
+}
+
+#[test]
+fn set_name_renames_the_task() {
+    virtual_run(async {
+        let task = create_task(sleep(1));
+        task.set_name("renamed");
+        assert_eq!(task.name(), "renamed");
+        assert_eq!(format!("{task:?}"), "<Task pending name='renamed'>");
+        task.await.unwrap();
+    });
+}

@@ -74,8 +74,9 @@ impl Event {
         self.inner.value.set(false);
     }
 
-    /// Waits until the flag is set (asyncio's `wait()`); returns at once if it is set.
-    /// Cancel-safe: dropping the future just stops waiting.
+    /// Waits until the flag is set (asyncio's `wait()`); returns at once if it is set. Gives
+    /// `true`, as asyncio's `wait()` returns `True`, so `assert!(event.wait().await)` reads as
+    /// it does there. Cancel-safe: dropping the future just stops waiting.
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,
@@ -112,9 +113,9 @@ pub struct EventWait<'a> {
 }
 
 impl Future for EventWait<'_> {
-    type Output = ();
+    type Output = bool;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
         let event = self.event;
         let mut list = event.inner.waiters.borrow_mut();
         match self.key {
@@ -122,12 +123,12 @@ impl Future for EventWait<'_> {
                 if list.poll_notified(key, cx.waker()) {
                     list.remove(key);
                     self.key = None;
-                    Poll::Ready(())
+                    Poll::Ready(true)
                 } else {
                     Poll::Pending
                 }
             }
-            None if event.inner.value.get() => Poll::Ready(()),
+            None if event.inner.value.get() => Poll::Ready(true),
             None => {
                 self.key = Some(list.push_back(cx.waker()));
                 Poll::Pending

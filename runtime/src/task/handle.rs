@@ -254,6 +254,24 @@ impl<T> Task<T> {
         self.meta().cancel(Some(message.into()))
     }
 
+    /// The result, without waiting, as asyncio's `Task.result()` and `exception()` without
+    /// the raising: `None` while the task runs; once it has finished, `Some` of what `.await`
+    /// gives (`Ok(value)`, or the [`TaskError`] of its panic, cancellation or group failure).
+    ///
+    /// `Some` takes the result from this handle, as an `.await` does: asking again (or
+    /// awaiting the handle afterwards) panics, as a second await does. Clone the task first
+    /// (`T: Clone`) to read it from several places.
+    pub fn result(&mut self) -> Option<Result<T, TaskError>> {
+        if !self.done() {
+            return None;
+        }
+        match Pin::new(self).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(output) => Some(output),
+            // Finished on another thread's loop a moment ago: its output is on the way.
+            Poll::Pending => None,
+        }
+    }
+
     /// Whether the task has finished (returned, panicked or was cancelled).
     pub fn done(&self) -> bool {
         self.meta().has(DONE)
