@@ -30,17 +30,17 @@
 //! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns |
 //! | `asyncio.Runner()` | [`Runner::new()`](Runner), with [`.virtual_time()`](Runner::virtual_time) for tests |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
-//! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::is_cancelled`] or [`TaskError::is_panic`]) |
-//! | `task.cancel()`, `.done()`, `.cancelled()`, `.get_name()` | [`Task::cancel`], [`Task::done`], [`Task::cancelled`], [`Task::name`] |
-//! | `asyncio.current_task()`, `asyncio.all_tasks()` | [`current_task()`](current_task), [`all_tasks()`](all_tasks) -> [`TaskRef`] |
+//! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::is_cancelled`] or [`TaskError::is_panic`]); [`create_task_try(fut)`](create_task_try) for a task whose `Err` is a failure (see [Errors](#errors-err-panic-and-cancellation)) |
+//! | `task.cancel(msg)`, `.done()`, `.cancelled()`, `.get_name()`, `.set_name(n)`, `.result()` | [`Task::cancel`] / [`Task::cancel_with`], [`Task::done`], [`Task::cancelled`], [`Task::name`], [`Task::set_name`], [`Task::result`] (`None` while pending) |
+//! | `asyncio.current_task()`, `asyncio.all_tasks()` | [`current_task()`](current_task), [`all_tasks()`](all_tasks) -> [`TaskRef`] (`task_ref.await` waits for the task's end) |
 //! | `await asyncio.sleep(1)`, `sleep(0.5)`, `sleep(0)` | `sleep(1).await`, `sleep(0.5).await`, `sleep(0).await` (also a `Duration`) |
 //! | `loop.time()` | [`time()`](time) |
 //! | `await asyncio.gather(a, b, c)`, `gather(*aws)` | [`gather!(a, b, c)`](gather!) -> `(A, B, C)`, `gather!(..aws)` -> `Vec<T>`, `gather!(try a, b)` -> `Result<(A, B), E>` (the first `Err` drops the rest) |
-//! | `for aw in asyncio.as_completed(aws, timeout=t): await aw` | [`as_completed!(..aws)`](as_completed!), `as_completed!(a, b)`, `as_completed!(..aws, timeout = t)`: a `Stream` with `next().await`; with a timeout, one `Err(TimeoutError)` ends it |
-//! | `done, pending = await asyncio.wait(tasks, timeout=t, return_when=FIRST_COMPLETED)` | [`wait(tasks, ReturnWhen::FirstCompleted)`](wait)`.timeout(t).await` -> `(Vec<Task<T>>, Vec<Task<T>>)` in the order given ([`ReturnWhen`]: `FirstCompleted`, `FirstException` (a panic; a cancellation does not count, as in asyncio), `AllCompleted`); never cancels what is pending |
+//! | `for aw in asyncio.as_completed(aws, timeout=t): await aw` | [`as_completed!(..aws)`](as_completed!), `as_completed!(a, b)` ([`AsCompletedFixed`]), `as_completed!(..aws, timeout = t)`: a `Stream` with `next().await`, no `pin!`; with a timeout, one `Err(TimeoutError)` ends it |
+//! | `done, pending = await asyncio.wait(tasks, timeout=t, return_when=FIRST_COMPLETED)` | [`wait(tasks, ReturnWhen::FirstCompleted)`](wait)`.timeout(t).await` -> `(Vec<Task<T>>, Vec<Task<T>>)` in the order given ([`ReturnWhen`]: `FirstCompleted`, `FirstException` (a panic or a fallible task's `Err`; a cancellation does not count, as in asyncio), `AllCompleted`); never cancels what is pending |
 //! | `await asyncio.shield(aw)` | [`shield(fut).await`](shield) -> `Result<T, TaskError>`, [`Shield::from_task`]: the work runs on as a task when the awaiter is dropped or cancelled (the end of `run` still cancels it) |
 //! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`TaskGroup::new()`](TaskGroup), `group.create_task(fut)` -> [`Task<T>`](Task), `group.create_task_try(fut)` for members whose `Err` fails the group ([`TaskGroup::with_errors`] gives `TaskGroup<E>`), `group.join().await` -> `Result<(), TaskGroupError<E>>`: a member's `Err` or panic cancels the others and every failure is listed ([`TaskGroupError::failures`] -> [`TaskFailure<E>`](TaskFailure), asyncio's `ExceptionGroup`); the group is a `Clone` handle (members add siblings); dropping the owner or its `join` cancels the members |
-//! | `async with asyncio.timeout(d) as cm:`, `timeout_at(when)`, `cm.reschedule(w)`, `cm.when()`, `cm.expired()` | [`timeout(d)`](timeout) / [`timeout_at(when)`](timeout_at) -> [`Timeout`]; `scope.wrap(fut).await` -> `Result<T, TimeoutError>`; `reschedule`, `when`, `expired` by the same names, also while the future runs |
+//! | `async with asyncio.timeout(d) as cm:`, `timeout(None)`, `timeout_at(when)`, `cm.reschedule(w)`, `cm.when()`, `cm.expired()` | [`timeout(d)`](timeout) / [`timeout_at(when)`](timeout_at) -> [`Timeout`]; `scope.wrap(fut).await` -> `Result<T, TimeoutError>`; `reschedule`, `when`, `expired` by the same names, also while the future runs |
 //! | `RuntimeError: This event loop is already running` | `run` inside a running loop panics with `already running` |
 //! | `fut = loop.create_future()`, `fut.set_result(x)`, `set_exception(e)`, `cancel()`, `add_done_callback(cb)`, `await fut` | [`SettableFuture`] (from [`EventLoop::create_future`] or `SettableFuture::new()`): the same methods; `fut.await` -> `Result<T, FutureError<E>>`; callbacks and awaiters run via `call_soon`, in registration order |
 //! | `asyncio.get_running_loop()`, `loop.time()`, `loop.call_soon/call_later/call_at(...)` | [`get_running_loop()`](get_running_loop) -> [`EventLoop`] (prints `<corio.EventLoop running=True closed=False debug=False>`); `call_*` return a [`Handle`] / [`TimerHandle`] with `cancel()` |
@@ -50,7 +50,7 @@
 //! | `loop.add_signal_handler(signal.SIGTERM, cb)`, `remove_signal_handler(sig)` | [`EventLoop::add_signal_handler`]`(signal::SIGTERM, cb)` ([`signal`] has `SIGINT`, `SIGTERM`, `SIGHUP`, `SIGUSR1`, `SIGUSR2`): `cb` runs on the loop's thread in a loop pass; removing gives the signal its default back |
 //! | Ctrl-C under `asyncio.run`: `KeyboardInterrupt` | on the main thread, the first SIGINT cancels the main task (its destructors run) and [`run`] panics with `KeyboardInterrupt`; a second one ends the process by SIGINT at once |
 //! | `loop.create_datagram_endpoint`, `sock_sendto`, `sock_recvfrom` | [`net::UdpSocket`]: `bind(addr).await`, `send_to(buf, addr).await`, `recv_from(buf).await` -> `(usize, SocketAddr)`, `connect`/`send`/`recv` |
-//! | `asyncio.Event()`: `set()`, `clear()`, `is_set()`, `await wait()` | [`Event`]: the same names; `set()` wakes every waiter in order |
+//! | `asyncio.Event()`: `set()`, `clear()`, `is_set()`, `await wait()` | [`Event`]: the same names (`wait().await` gives `true`); `set()` wakes every waiter in order |
 //! | `asyncio.Lock()`: `async with lock:`, `acquire()`, `release()`, `locked()` | [`Lock`]: `lock.acquire().await` -> [`LockGuard`] (releases on drop); [`LockGuard::forget`] + [`Lock::release`] for the explicit style; FIFO, no barging; releasing an unlocked lock panics with `Lock is not acquired.` |
 //! | `asyncio.Semaphore(n)`, `BoundedSemaphore(n)` | [`Semaphore::new(n)`](Semaphore), [`BoundedSemaphore::new(n)`](BoundedSemaphore) (`usize`: a negative value does not compile): `acquire().await` -> [`SemaphorePermit`]; releasing a bounded one too often panics with `BoundedSemaphore released too many times` |
 //! | `asyncio.Condition()`: `wait()`, `wait_for(pred)`, `notify(n)`, `notify_all()` | [`Condition`]: `cond.acquire().await` -> [`ConditionGuard`]; `guard = guard.wait().await`, `guard.wait_for(pred).await`, `notify(n)`, `notify_all()` |
@@ -62,6 +62,143 @@
 //! | `server = await asyncio.start_server(cb, host, port)`, `start_unix_server(cb, path)`, `server.close()`, `await server.wait_closed()`, `serve_forever()` | [`start_server(cb, host, port)`](start_server), [`start_unix_server(cb, path)`](start_unix_server) -> [`Server`] with the same methods and `local_addrs()`; sockets in [`net`] |
 //! | `proc = await asyncio.create_subprocess_exec(prog, *args, stdout=PIPE)`, `create_subprocess_shell(cmd)`: `proc.communicate(input)`, `wait()`, `returncode`, `kill()`, `terminate()`, `send_signal(sig)`, `proc.stdin`/`stdout`/`stderr` | [`Command::new(prog).args(..).stdout(Stdio::piped()).spawn()`](Command) -> [`Process`] with the same names (`returncode()`, `pid()`); [`create_subprocess_exec(prog, args)`](create_subprocess_exec)`.await` and [`create_subprocess_shell(cmd)`](create_subprocess_shell) pipe all three streams |
 //! | `RuntimeError: no running event loop` | `create_task`, `time` outside a loop panic with `no running event loop` (`sleep` and `wait_for!` work on any executor, on a portable timer) |
+//!
+//! ## Sharing state with tasks
+//!
+//! asyncio shares objects by reference: every task that holds a `Queue`, a `Lock` or a `Task`
+//! holds the same one. corio's handles are shared the same way, and user code never writes
+//! `Rc`:
+//!
+//! * [`Lock`], [`Event`], [`Semaphore`], [`BoundedSemaphore`], [`Condition`], [`Barrier`],
+//!   [`Queue`], [`PriorityQueue`] and [`LifoQueue`] are cheap `Clone` handles to one primitive
+//!   (one `Rc` inside): clone one into each task that needs it.
+//! * A [`Task<T>`](Task) is `Clone` when `T` is: every clone awaits the same task and gets its
+//!   own copy of the result, so `shield(t.clone())` and a later `t.await` both work, as asyncio
+//!   allows. A [`TaskRef`] (from [`current_task`] or [`all_tasks`]) can be awaited for the
+//!   task's end, whatever its output type.
+//! * A [`TaskGroup`] is a `Clone` handle: a member given a clone can add siblings, and `join`
+//!   waits for them too. The handle `TaskGroup::new()` made is the owner (the `async with`
+//!   block): only dropping it unjoined cancels the members.
+//!
+//! ```
+//! use corio::{Lock, Queue, Shield, TaskGroup, create_task, sleep, time};
+//!
+//! corio::Runner::new().virtual_time().run(async {
+//!     let queue = Queue::new(0);
+//!     let lock = Lock::new();
+//!     let group = TaskGroup::new();
+//!     for name in ["a", "b"] {
+//!         let (queue, lock, siblings) = (queue.clone(), lock.clone(), group.clone());
+//!         group.create_task(async move {
+//!             let _held = lock.acquire().await; // one at a time
+//!             sleep(1).await;
+//!             queue.put_nowait((name, time())).unwrap();
+//!             // A member adds a sibling; `join` waits for it.
+//!             siblings.create_task(async move { sleep(1).await });
+//!         });
+//!     }
+//!     group.join().await.unwrap();
+//!     assert_eq!(time(), 3.0);
+//!     assert_eq!(queue.get_nowait().unwrap(), ("a", 1.0));
+//!     assert_eq!(queue.get_nowait().unwrap(), ("b", 2.0));
+//!
+//!     // asyncio: `await asyncio.shield(t)`, then `await t`.
+//!     let t = create_task(async { sleep(1).await; String::from("done") });
+//!     assert_eq!(Shield::from_task(t.clone()).await.unwrap(), "done");
+//!     assert_eq!(t.await.unwrap(), "done");
+//! });
+//! ```
+//!
+//! ## Errors: `Err`, panic and cancellation
+//!
+//! In asyncio one mechanism, the exception, carries failures and cancellation alike. In Rust
+//! errors are values and panics are bugs, so corio keeps three things apart:
+//!
+//! * **An `Err`** is a value: it flows by `?` through `.await`. A task made with
+//!   [`create_task_try`] (or a group's [`create_task_try`](TaskGroup::create_task_try)) is
+//!   *fallible*: its `Err` counts as asyncio counts an exception (it fails a [`TaskGroup`],
+//!   ends [`wait`]`(.., ReturnWhen::FirstException)`, and is reported if nobody retrieves it).
+//!   A plain [`create_task`] cannot see that its output is a `Result` (stable Rust), so there
+//!   an `Err` is just the output.
+//! * **A panic** is contained in its task: awaiting the task gives a [`TaskError`] with
+//!   [`is_panic`](TaskError::is_panic) and [`panic_message`](TaskError::panic_message);
+//!   [`into_panic`](TaskError::into_panic) re-raises it with `std::panic::resume_unwind`.
+//! * **A cancellation** is not a failure (asyncio's `CancelledError` is not an `Exception`):
+//!   its `TaskError` has [`is_cancelled`](TaskError::is_cancelled), and it never fails a group.
+//!
+//! [`TaskError`] is `std::error::Error + Send + Sync + 'static`, so `task.await?` goes into
+//! `anyhow::Error` or `Box<dyn Error + Send + Sync>`. A panic, or a fallible task's `Err`,
+//! that nobody retrieves is reported on stderr when the task's result is dropped, as asyncio
+//! logs `Task exception was never retrieved` (see [`NeverRetrieved`],
+//! [`set_never_retrieved_hook`]).
+//!
+//! | asyncio | corio |
+//! |---|---|
+//! | `await t` raises the task's exception | `t.await` -> `Ok(Err(e))` for a fallible task's `Err`, `Err(TaskError)` for a panic or cancellation |
+//! | `gather(a, b)` raises the first exception | `gather!(try a, b).await` -> the first `Err`, the other children dropped |
+//! | `TaskGroup` raises `ExceptionGroup` | `group.join().await` -> [`TaskGroupError<E>`](TaskGroupError) with [`TaskFailure::Err`] / [`TaskFailure::Panicked`] in order |
+//! | `wait(.., return_when=FIRST_EXCEPTION)` | [`wait`]`(.., ReturnWhen::FirstException)` ends on a panic or a fallible task's `Err` |
+//! | `for aw in as_completed(aws): await aw` raises | [`as_completed!`] yields each output, `Err`s included: handle them in the loop |
+//!
+//! ```
+//! use std::fmt;
+//!
+//! use corio::{
+//!     ReturnWhen, TaskFailure, TaskGroup, as_completed, create_task, create_task_try, gather,
+//!     sleep, time, wait,
+//! };
+//!
+//! #[derive(Debug, PartialEq)]
+//! struct Refused(u16);
+//!
+//! impl fmt::Display for Refused {
+//!     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+//!         write!(f, "refused on port {}", self.0)
+//!     }
+//! }
+//!
+//! /// Connects after `secs`; port 0 refuses.
+//! async fn connect(port: u16, secs: u64) -> Result<u16, Refused> {
+//!     sleep(secs).await;
+//!     if port == 0 { Err(Refused(port)) } else { Ok(port) }
+//! }
+//!
+//! corio::Runner::new().virtual_time().run(async {
+//!     // `.await`: the task's own `Err` is its output; a panic is a `TaskError`.
+//!     assert_eq!(create_task_try(connect(0, 1)).await.unwrap(), Err(Refused(0)));
+//!     let crashed = create_task(async { panic!("bug") }).await.unwrap_err();
+//!     assert!(crashed.is_panic() && !crashed.is_cancelled());
+//!     assert_eq!(crashed.to_string(), "task panicked: bug");
+//!
+//!     // `gather!(try ..)`: the first `Err`, at once; the slower child is dropped.
+//!     let start = time();
+//!     assert_eq!(gather!(try connect(80, 5), connect(0, 1)).await, Err(Refused(0)));
+//!     assert_eq!(time() - start, 1.0);
+//!
+//!     // `TaskGroup`: the first failure cancels the rest, one loop pass later.
+//!     let group = TaskGroup::with_errors();
+//!     let slow = group.create_task_try(connect(443, 10));
+//!     let refused = group.create_task_try(connect(0, 1));
+//!     let err = group.join().await.unwrap_err();
+//!     assert!(matches!(err.failures(), [TaskFailure::Err(Refused(0))]));
+//!     assert_eq!(refused.await.unwrap_err().to_string(), "task failed: refused on port 0");
+//!     assert!(slow.await.unwrap_err().is_cancelled());
+//!
+//!     // `wait(FirstException)`: ends on a fallible task's `Err`; pending tasks run on.
+//!     let start = time();
+//!     let tasks = vec![create_task_try(connect(0, 1)), create_task_try(connect(80, 3))];
+//!     let (done, pending) = wait(tasks, ReturnWhen::FirstException).await;
+//!     assert_eq!((done.len(), pending.len(), time() - start), (1, 1, 1.0));
+//!
+//!     // `as_completed!`: every output comes out, `Err`s too, in completion order.
+//!     let mut results = as_completed!(connect(80, 2), connect(0, 1));
+//!     assert_eq!(results.next().await, Some(Err(Refused(0))));
+//!     assert_eq!(results.next().await, Some(Ok(80)));
+//!     for task in pending {
+//!         assert_eq!(task.await.unwrap(), Ok(80));
+//!     }
+//! });
+//! ```
 //!
 //! ## Scheduling: the same order as asyncio
 //!
