@@ -42,7 +42,7 @@
 //! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`TaskGroup::new()`](TaskGroup), `group.create_task(fut)` -> [`Task<T>`](Task), `group.create_task_try(fut)` for members whose `Err` fails the group ([`TaskGroup::with_errors`] gives `TaskGroup<E>`), `group.join().await` -> `Result<(), TaskGroupError<E>>`: a member's `Err` or panic cancels the others and every failure is listed ([`TaskGroupError::failures`] -> [`TaskFailure<E>`](TaskFailure), asyncio's `ExceptionGroup`); the group is a `Clone` handle (members add siblings); dropping the owner or its `join` cancels the members |
 //! | `async with asyncio.timeout(d) as cm:`, `timeout(None)`, `timeout_at(when)`, `cm.reschedule(w)`, `cm.when()`, `cm.expired()` | [`timeout(d)`](timeout) / [`timeout_at(when)`](timeout_at) -> [`Timeout`]; `scope.wrap(fut).await` -> `Result<T, TimeoutError>`; `reschedule`, `when`, `expired` by the same names, also while the future runs |
 //! | `RuntimeError: This event loop is already running` | `run` inside a running loop panics with `already running` |
-//! | `fut = loop.create_future()`, `fut.set_result(x)`, `set_exception(e)`, `cancel()`, `add_done_callback(cb)`, `await fut` | [`SettableFuture`] (from [`EventLoop::create_future`] or `SettableFuture::new()`): the same methods; `fut.await` -> `Result<T, FutureError<E>>`; callbacks and awaiters run via `call_soon`, in registration order |
+//! | `fut = loop.create_future()`, `fut.set_result(x)`, `set_exception(e)`, `cancel()`, `add_done_callback(cb)`, `remove_done_callback(cb)`, `await fut` | [`SettableFuture`] (from [`EventLoop::create_future`] or `SettableFuture::new()`): the same methods (`add_done_callback` returns a [`DoneCallbackId`] for `remove_done_callback`, which returns the count removed); `fut.await` -> `Result<T, FutureError<E>>`; callbacks and awaiters run via `call_soon`, in registration order |
 //! | `asyncio.get_running_loop()`, `loop.time()`, `loop.call_soon/call_later/call_at(...)` | [`get_running_loop()`](get_running_loop) -> [`EventLoop`] (prints `<corio.EventLoop running=True closed=False debug=False>`); `call_*` return a [`Handle`] / [`TimerHandle`] with `cancel()` |
 //! | `loop.call_soon_threadsafe(cb)`, `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`EventLoop::call_soon_threadsafe`], [`run_coroutine_threadsafe(fut, &loop)`](run_coroutine_threadsafe) -> [`ConcurrentFuture`] with `result(timeout)` |
 //! | `await asyncio.to_thread(f)` | [`to_thread(f).await`](to_thread) (a shared thread pool; a panic in `f` resumes in the awaiter) |
@@ -400,8 +400,8 @@ pub use corio_runtime::{
 };
 pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
 pub use corio_runtime::{
-    ConcurrentError, ConcurrentFuture, EventLoop, FutureError, Handle, SettableFuture,
-    SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
+    ConcurrentError, ConcurrentFuture, DoneCallbackId, EventLoop, FutureError, Handle,
+    SettableFuture, SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
     run_coroutine_threadsafe, to_thread,
 };
 pub use corio_runtime::{

@@ -28,7 +28,7 @@ pub use join::gather::{GatherAll, TryGatherAll};
 pub use rt::callbacks::{Handle, TimerHandle};
 pub use rt::loop_handle::{EventLoop, get_running_loop, time};
 pub use rt::runner::{Runner, run};
-pub use rt::settable::{FutureError, SettableFuture, SettableWait};
+pub use rt::settable::{DoneCallbackId, FutureError, SettableFuture, SettableWait};
 pub use rt::task_output::{NeverRetrieved, NeverRetrievedHook, set_never_retrieved_hook};
 pub use rt::threads::{
     ConcurrentError, ConcurrentFuture, ThreadsafeHandle, ToThread, run_coroutine_threadsafe,

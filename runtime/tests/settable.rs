@@ -196,3 +196,37 @@ fn every_awaiter_wakes_once_in_order() {
     assert_eq!(drops.count(), 1);
     assert_eq!(take_trace(), ["w0", "w1", "w2", "w3", "w4"]);
 }
+
+/// asyncio:
+/// ```python
+/// fut.add_done_callback(a); fut.add_done_callback(b); fut.add_done_callback(c)
+/// assert fut.remove_done_callback(b) == 1; assert fut.remove_done_callback(b) == 0
+/// fut.set_result(1)   # a, c run on the next pass
+/// assert fut.remove_done_callback(c) == 0
+/// ```
+#[test]
+fn remove_done_callback_returns_the_count_removed() {
+    virtual_run(async {
+        let fut: SettableFuture<u32> = SettableFuture::new();
+        let other: SettableFuture<u32> = SettableFuture::new();
+        fut.add_done_callback(|_| log_at("a"));
+        let b = fut.add_done_callback(|_| log_at("never: b"));
+        let c = fut.add_done_callback(|_| log_at("c"));
+        create_task({
+            let fut = fut.clone();
+            async move { log_at(format!("awaiter got {}", fut.await.unwrap())) }
+        })
+        .detach();
+        sleep(0).await;
+        assert_eq!(other.remove_done_callback(b), 0, "another future's id");
+        assert_eq!(fut.remove_done_callback(b), 1);
+        assert_eq!(fut.remove_done_callback(b), 0);
+        fut.set_result(1);
+        assert_eq!(fut.remove_done_callback(c), 0, "already scheduled");
+        sleep(0).await;
+        let late = fut.add_done_callback(|_| log_at("late"));
+        assert_eq!(fut.remove_done_callback(late), 0, "scheduled at once");
+        sleep(0).await;
+    });
+    assert_eq!(take_trace(), ["0 a", "0 c", "0 awaiter got 1", "0 late"]);
+}

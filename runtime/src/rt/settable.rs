@@ -41,6 +41,20 @@ enum Waiter<T, E> {
     /// A pending `.await`; `None` once it has been dropped.
     Await(Option<Waker>),
     Callback(DoneCallback<T, E>),
+    /// A callback taken out by `remove_done_callback` (the slot stays, so the other entries'
+    /// indices, which awaits and callback ids hold, stay valid).
+    Removed,
+}
+
+/// Names a callback added by [`SettableFuture::add_done_callback`], to remove it with
+/// [`SettableFuture::remove_done_callback`] (Rust closures cannot be compared, as asyncio
+/// compares callbacks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DoneCallbackId {
+    /// The address of the future's shared state: an id of another future removes nothing.
+    future: usize,
+    /// The callback's slot in the waiter list; `usize::MAX` for one scheduled at once.
+    slot: usize,
 }
 
 enum State<T, E> {
@@ -191,7 +205,7 @@ impl<T: 'static, E: 'static> SettableFuture<T, E> {
         for waiter in waiters {
             match waiter {
                 Waiter::Await(Some(waker)) => waker.wake(),
-                Waiter::Await(None) => {}
+                Waiter::Await(None) | Waiter::Removed => {}
                 Waiter::Callback(callback) => self.schedule_callback(callback),
             }
         }
@@ -207,20 +221,55 @@ impl<T: 'static, E: 'static> SettableFuture<T, E> {
     /// Adds `callback` to run once the future is done, as `add_done_callback()`: it gets the
     /// future, and runs on the loop (`call_soon`) in registration order with the other
     /// callbacks and the awaiters. On a future that is already done, it is scheduled at once.
+    /// The id removes it again ([`remove_done_callback`](SettableFuture::remove_done_callback)).
     ///
     /// # Panics
     ///
     /// With `no running event loop` when the future is already done and no loop runs here.
-    pub fn add_done_callback(&self, callback: impl FnOnce(&SettableFuture<T, E>) + 'static) {
+    pub fn add_done_callback(
+        &self,
+        callback: impl FnOnce(&SettableFuture<T, E>) + 'static,
+    ) -> DoneCallbackId {
         let callback: DoneCallback<T, E> = Box::new(callback);
+        let future = Rc::as_ptr(&self.state).cast::<()>() as usize;
         let mut state = self.state.borrow_mut();
         match &mut *state {
-            State::Pending(waiters) => waiters.push(Waiter::Callback(callback)),
+            State::Pending(waiters) => {
+                waiters.push(Waiter::Callback(callback));
+                DoneCallbackId {
+                    future,
+                    slot: waiters.len() - 1,
+                }
+            }
             State::Done(_) => {
                 drop(state);
                 self.schedule_callback(callback);
+                DoneCallbackId {
+                    future,
+                    slot: usize::MAX,
+                }
             }
         }
+    }
+
+    /// Removes a callback that has not been scheduled yet, as `remove_done_callback()`:
+    /// returns how many were removed, `1` or `0` (the future is done, so the callback was
+    /// scheduled already; it was removed before; or `id` names another future's callback).
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> usize {
+        if id.future != Rc::as_ptr(&self.state).cast::<()>() as usize {
+            return 0;
+        }
+        let removed = match &mut *self.state.borrow_mut() {
+            State::Pending(waiters) => match waiters.get_mut(id.slot) {
+                Some(waiter @ Waiter::Callback(_)) => {
+                    Some(std::mem::replace(waiter, Waiter::Removed))
+                }
+                _ => None,
+            },
+            State::Done(_) => None,
+        };
+        // Dropped outside the borrow: the closure's captures may touch this future.
+        usize::from(removed.is_some())
     }
 
     /// The result, as `result()`: `Ok(value)`, or the exception or cancellation as a
