@@ -8,15 +8,16 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
 use crate::rt::context;
 use crate::rt::spawn::{self, RawTask};
 use crate::rt::task_body::{Fallible, Plain, Shape};
 use crate::rt::task_state::{CANCELLED, DONE, FAILED, PANICKED, TaskEntry, TaskMeta};
 use crate::task::error::TaskError;
+use crate::task::shared::SharedTask;
 
 /// Schedules `future` to run concurrently as a new task on the running loop, as asyncio's
 /// `create_task`.
@@ -128,94 +129,6 @@ pub struct Task<T> {
     _owns: PhantomData<Arc<SharedTask<T>>>,
 }
 
-/// What the clones of a task share: the raw task (kept to the end: it keeps the allocation
-/// alive) and, once taken from it, the result.
-struct SharedTask<T> {
-    state: Mutex<SharedState<T>>,
-    /// Wakes every handle awaiting the task: the raw task's one awaiter slot holds this.
-    fan: Arc<Fan>,
-    /// `Clone::clone` of the result (`Task<T>: Clone` needs `T: Clone`; the handle's methods
-    /// do not).
-    clone_output: fn(&Result<T, TaskError>) -> Result<T, TaskError>,
-}
-
-struct SharedState<T> {
-    raw: Option<RawTask<T>>,
-    output: Option<Result<T, TaskError>>,
-}
-
-impl<T> Drop for SharedState<T> {
-    fn drop(&mut self) {
-        // The last handle is gone: the task runs on, detached (never cancelled by this drop);
-        // a finished one has nothing left to give.
-        if let Some(raw) = self.raw.take() {
-            raw.detach();
-        }
-    }
-}
-
-/// The awaiters of a shared task, woken together, in the order they began waiting.
-#[derive(Default)]
-struct Fan(Mutex<Vec<Waker>>);
-
-impl Wake for Fan {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let wakers = std::mem::take(&mut *lock(&self.0));
-        wakers.into_iter().for_each(Waker::wake);
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl<T> SharedTask<T> {
-    /// `Ready` once the result is here (taken from the raw task on the way); otherwise `cx`'s
-    /// waker is woken when the task finishes.
-    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = lock(&self.state);
-        if state.output.is_some() {
-            return Poll::Ready(());
-        }
-        {
-            let mut wakers = lock(&self.fan.0);
-            if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                wakers.push(cx.waker().clone());
-            }
-        }
-        let raw = state
-            .raw
-            .as_mut()
-            .expect("a shared task keeps its raw task");
-        let fan = Waker::from(self.fan.clone());
-        match Pin::new(raw).poll(&mut Context::from_waker(&fan)) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(output) => {
-                let output = output.take();
-                // The raw task stays: it keeps the task's allocation, which every handle's
-                // `inner` copy reads the metadata from, alive.
-                state.output = Some(output);
-                drop(state);
-                // The other awaiters learn it on their next poll.
-                self.fan.wake_by_ref();
-                Poll::Ready(())
-            }
-        }
-    }
-
-    /// A copy of the result, once there is one.
-    fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        std::task::ready!(self.poll_finished(cx));
-        let state = lock(&self.state);
-        let output = state.output.as_ref().expect("checked by poll_finished");
-        Poll::Ready((self.clone_output)(output))
-    }
-}
-
 impl<T> Task<T> {
     fn new(inner: RawTask<T>) -> Self {
         Task {
@@ -294,7 +207,9 @@ impl<T> Task<T> {
     }
 
     /// Lets the task run on unobserved, as a background task: the loop owns it, runs it to the
-    /// end (or cancels it when `run` ends) and drops its result. The same as dropping a `Task`
+    /// end (or cancels it when `run` ends) and drops its result, with a panicking destructor
+    /// contained; a panic (or a `create_task_try` task's `Err`) is reported as never
+    /// retrieved ([`NeverRetrieved`](crate::NeverRetrieved)). The same as dropping a `Task`
     /// that was never awaited, said out loud.
     pub fn detach(self) {
         debug_assert!(!self.awaited || self.returned, "detaching a task mid-await");
@@ -369,17 +284,10 @@ impl<T: Clone> Task<T> {
     /// Moves the raw task into a new [`SharedTask`] and publishes it in `self.shared` (or
     /// takes the one another thread's clone published first); returns it.
     fn share(&self) -> *mut SharedTask<T> {
-        let new = Arc::new(SharedTask {
-            state: Mutex::new(SharedState {
-                // SAFETY: from now on this copy owns the raw task and `self.inner` is only read
-                // for metadata (see the field's docs); if another clone wins the race below,
-                // this copy is forgotten instead.
-                raw: Some(unsafe { ptr::read(&*self.inner) }),
-                output: None,
-            }),
-            fan: Arc::new(Fan::default()),
-            clone_output: Clone::clone,
-        });
+        // SAFETY: from now on this copy owns the raw task and `self.inner` is only read for
+        // metadata (see the field's docs); if another clone wins the race below, this copy is
+        // forgotten instead.
+        let new = Arc::new(SharedTask::new(unsafe { ptr::read(&*self.inner) }));
         let new = Arc::into_raw(new).cast_mut();
         match self.shared.compare_exchange(
             ptr::null_mut(),
@@ -391,7 +299,7 @@ impl<T: Clone> Task<T> {
             Err(existing) => {
                 // SAFETY: `new` lost the race and was never published: this is its only count.
                 let lost = unsafe { Arc::from_raw(new) };
-                std::mem::forget(lock(&lost.state).raw.take());
+                lost.forget_raw();
                 existing
             }
         }

@@ -5,5 +5,6 @@ pub(crate) mod error;
 pub(crate) mod group;
 pub(crate) mod group_error;
 pub(crate) mod handle;
+pub(crate) mod shared;
 pub(crate) mod shield;
 pub(crate) mod wait;
