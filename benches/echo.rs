@@ -8,6 +8,11 @@
 //! `TcpStream`, smol `Async<TcpStream>` from async-io on a `LocalExecutor` (async-io waits in
 //! its own reactor, driven from `block_on`).
 //!
+//! The `corio-streams` rows run the same echo through corio's asyncio-shaped streams
+//! (`start_server`, `open_connection`, `write` + `drain`, `read`, `readexactly`), line for line
+//! the program `benches/asyncio_echo.py` runs on asyncio and uvloop: that row is the one to
+//! set beside asyncio's.
+//!
 //! * `echo_round_trip`: 1000 round trips of 64 bytes by one client;
 //! * `echo_100_clients`: 100 clients connected at once, 100 round trips each (10k messages).
 //!
@@ -17,6 +22,9 @@
 //! in `readline()` and each client holding its `(StreamReader, StreamWriter)`; a counting
 //! allocator gives the live bytes, divided by the number of connections.
 //!
+//! Times are CPU time of the process (user and system), not wall time: see
+//! `support::cpu_time_of`; `benches/asyncio_echo.py` reads the same clock.
+//!
 //! Only 127.0.0.1 and ephemeral ports; every loop is bounded by its count.
 
 use std::io;
@@ -24,7 +32,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::{Bencher, Criterion, SamplingMode, Throughput};
 
 mod support;
 
@@ -146,6 +154,52 @@ mod corio_echo {
     }
 }
 
+/// The echo of `benches/asyncio_echo.py` on corio's streams, statement for statement.
+mod corio_streams_echo {
+    use super::*;
+    use corio::{StreamReader, StreamWriter};
+
+    async fn serve(mut reader: StreamReader, mut writer: StreamWriter) {
+        loop {
+            let data = reader.read(4096).await.unwrap();
+            if data.is_empty() {
+                break;
+            }
+            writer.write(&data);
+            writer.drain().await.unwrap();
+        }
+        writer.close();
+    }
+
+    async fn client(port: u16, trips: usize) -> io::Result<()> {
+        let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await?;
+        let message = [7u8; MESSAGE];
+        for _ in 0..trips {
+            writer.write(&message);
+            writer.drain().await?;
+            let echoed = reader.readexactly(MESSAGE).await?;
+            assert_eq!(echoed.len(), MESSAGE);
+        }
+        writer.close();
+        writer.wait_closed().await
+    }
+
+    pub(super) fn run(clients: usize, trips: usize) {
+        corio::run(async {
+            let server = corio::start_server(serve, "127.0.0.1", 0).await.unwrap();
+            let port = server.local_addrs()[0].port();
+            let tasks: Vec<_> = (0..clients)
+                .map(|_| corio::create_task(client(port, trips)))
+                .collect();
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+            server.close();
+            server.wait_closed().await;
+        });
+    }
+}
+
 mod tokio_echo {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -248,6 +302,11 @@ mod smol_echo {
     }
 }
 
+/// Times by CPU time ([`support::cpu_time_of`]): the noise of a shared machine stays out.
+fn cpu_timed(b: &mut Bencher<'_>, mut run: impl FnMut()) {
+    b.iter_custom(|iters| support::cpu_time_of(|| (0..iters).for_each(|_| run())));
+}
+
 fn main() {
     let n = idle_connections_that_fit();
     if n == 0 {
@@ -270,9 +329,16 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .sampling_mode(SamplingMode::Flat)
         .throughput(Throughput::Elements(ROUND_TRIPS as u64));
-    group.bench_function("corio", |b| b.iter(|| corio_echo::run(1, ROUND_TRIPS)));
-    group.bench_function("tokio", |b| b.iter(|| tokio_echo::run(&rt, 1, ROUND_TRIPS)));
-    group.bench_function("smol", |b| b.iter(|| smol_echo::run(1, ROUND_TRIPS)));
+    group.bench_function("corio", |b| {
+        cpu_timed(b, || corio_echo::run(1, ROUND_TRIPS))
+    });
+    group.bench_function("corio-streams", |b| {
+        cpu_timed(b, || corio_streams_echo::run(1, ROUND_TRIPS))
+    });
+    group.bench_function("tokio", |b| {
+        cpu_timed(b, || tokio_echo::run(&rt, 1, ROUND_TRIPS))
+    });
+    group.bench_function("smol", |b| cpu_timed(b, || smol_echo::run(1, ROUND_TRIPS)));
     group.finish();
 
     let mut group = c.benchmark_group("echo_100_clients");
@@ -281,11 +347,18 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .sampling_mode(SamplingMode::Flat)
         .throughput(Throughput::Elements((CLIENTS * PER_CLIENT) as u64));
-    group.bench_function("corio", |b| b.iter(|| corio_echo::run(CLIENTS, PER_CLIENT)));
-    group.bench_function("tokio", |b| {
-        b.iter(|| tokio_echo::run(&rt, CLIENTS, PER_CLIENT))
+    group.bench_function("corio", |b| {
+        cpu_timed(b, || corio_echo::run(CLIENTS, PER_CLIENT))
     });
-    group.bench_function("smol", |b| b.iter(|| smol_echo::run(CLIENTS, PER_CLIENT)));
+    group.bench_function("corio-streams", |b| {
+        cpu_timed(b, || corio_streams_echo::run(CLIENTS, PER_CLIENT))
+    });
+    group.bench_function("tokio", |b| {
+        cpu_timed(b, || tokio_echo::run(&rt, CLIENTS, PER_CLIENT))
+    });
+    group.bench_function("smol", |b| {
+        cpu_timed(b, || smol_echo::run(CLIENTS, PER_CLIENT))
+    });
     group.finish();
     c.final_summary();
 }

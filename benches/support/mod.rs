@@ -96,3 +96,24 @@ pub fn allocations_of<T>(f: impl FnOnce() -> T) -> usize {
     stop_counting();
     made
 }
+
+/// The CPU time (user and system, all threads) this process spent running `f`, for
+/// `iter_custom`: on a shared machine another program's load stretches wall time but not
+/// this, and for a one-thread loopback echo, whose kernel work runs in the sending thread,
+/// CPU time is the wall time of a quiet machine. Python's `time.process_time()` is the same
+/// clock, so `benches/asyncio_echo.py` reads it too.
+pub fn cpu_time_of(f: impl FnOnce()) -> std::time::Duration {
+    fn now() -> std::time::Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a valid clock id and a pointer to a local timespec.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+        std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+    let start = now();
+    f();
+    now() - start
+}

@@ -128,3 +128,38 @@ fn the_end_that_comes_with_the_last_bytes_is_read() {
     });
     assert_eq!(reads, [10, 0]);
 }
+
+#[test]
+fn a_task_connecting_in_a_loop_lets_the_server_accept_between_connects() {
+    // Loopback completes a handshake inside connect(2); a connect that then went on without
+    // waiting for the selector would never let the accepting task run, the listen backlog
+    // would fill, and the kernel would drop SYNs for a retry a second later.
+    Runner::new()
+        .run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let accepted = std::rc::Rc::new(std::cell::Cell::new(0usize));
+            let count = accepted.clone();
+            let server = create_task(async move {
+                let mut streams = Vec::new();
+                for _ in 0..150 {
+                    streams.push(listener.accept().await?.0);
+                    count.set(count.get() + 1);
+                }
+                io::Result::Ok(streams.len())
+            });
+            let mut clients = Vec::new();
+            let mut most_behind = 0;
+            for connected in 1..=150 {
+                clients.push(TcpStream::connect(addr).await?);
+                most_behind = most_behind.max(connected - accepted.get());
+            }
+            assert_eq!(server.await.unwrap()?, 150);
+            assert!(
+                most_behind <= 1,
+                "the server fell {most_behind} connections behind the client"
+            );
+            io::Result::Ok(())
+        })
+        .unwrap();
+}

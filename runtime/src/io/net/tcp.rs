@@ -149,17 +149,24 @@ impl TcpStream {
     async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         socket.set_nonblocking(true)?;
-        match socket.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(error) if error.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        let mut in_progress = match socket.connect(&addr.into()) {
+            Ok(()) => false,
+            Err(error) if error.raw_os_error() == Some(libc::EINPROGRESS) => true,
             Err(error) => return Err(error),
-        }
+        };
         let source = Source::new(net::TcpStream::from(socket))?;
-        // Connected (or failed) once writable, the outcome in SO_ERROR. A new source starts
-        // optimistic (ready), so the first try may come while the handshake is still on:
-        // `peer_addr`'s `NotConnected` without an error then means "wait for the next edge".
+        // Connected (or failed) once writable, the outcome in SO_ERROR. An `EINPROGRESS`
+        // connect waits for the selector's word even when loopback finished the handshake
+        // inside `connect(2)`, as asyncio's `sock_connect` does: a task opening connections in
+        // a loop then lets the loop run the server's accepts between them (never waiting, it
+        // filled the listen backlog, and the kernel dropped SYNs for 1 s retries). After that
+        // first wait, `peer_addr`'s `NotConnected` without an error means "wait for the next
+        // edge".
         source
             .io(Direction::Write, |stream| {
+                if std::mem::take(&mut in_progress) {
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
                 if let Some(error) = stream.take_error()? {
                     return Err(error);
                 }
