@@ -1,0 +1,136 @@
+//! One workload per run, for instruction counts under `valgrind --tool=callgrind`, where
+//! criterion's repetitions would only blur the count. Count a workload at two sizes and take
+//! the difference, so start-up cancels out:
+//!
+//! ```sh
+//! cargo bench --bench probe --no-run        # prints the binary's path
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/deps/probe-<hash> spawn 100000
+//! ```
+//!
+//! Workloads (`<name> <n>`):
+//!
+//! * `loops n`: `n` empty `corio::run`s (creating and closing a loop, its selector included);
+//! * `spawn n`: `n` empty tasks spawned, then awaited, on one loop;
+//! * `timers n`: `n` tasks each sleeping to one of 1000 deadlines, under virtual time;
+//! * `echo n` / `echo-tokio n`: `n` 64-byte round trips over loopback, client and server on
+//!   one loop (corio's `net::TcpStream`; tokio's current-thread runtime).
+//!
+//! Only 127.0.0.1 and ephemeral ports.
+
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+const MESSAGE: usize = 64;
+
+mod corio_echo {
+    use super::*;
+    use corio::net::{TcpListener, TcpStream};
+
+    async fn serve(stream: TcpStream) -> io::Result<()> {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            stream.write_all(&buf[..n]).await?;
+        }
+    }
+
+    pub(super) fn run(trips: usize) {
+        corio::run(async {
+            let listener = Rc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+            let addr: SocketAddr = listener.local_addr().unwrap();
+            let server = corio::create_task(async move {
+                let (stream, _) = listener.accept().await.unwrap();
+                serve(stream).await.unwrap();
+            });
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let mut buf = [0u8; MESSAGE];
+            for _ in 0..trips {
+                stream.write_all(&[7u8; MESSAGE]).await.unwrap();
+                let mut got = 0;
+                while got < MESSAGE {
+                    got += stream.read(&mut buf[got..]).await.unwrap();
+                }
+            }
+            drop(stream);
+            server.await.unwrap();
+        });
+    }
+}
+
+mod tokio_echo {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    pub(super) fn run(trips: usize) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let n = stream.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        return;
+                    }
+                    stream.write_all(&buf[..n]).await.unwrap();
+                }
+            });
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let mut buf = [0u8; MESSAGE];
+            for _ in 0..trips {
+                stream.write_all(&[7u8; MESSAGE]).await.unwrap();
+                stream.read_exact(&mut buf).await.unwrap();
+            }
+            drop(stream);
+            server.await.unwrap();
+        });
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
+    let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
+        println!(
+            "probe: usage: probe <loops|spawn|timers|echo|echo-tokio> <n> (see benches/probe.rs)"
+        );
+        return;
+    };
+    let n: usize = n;
+    match name.as_str() {
+        "loops" => (0..n).for_each(|_| corio::run(async {})),
+        "spawn" => corio::run(async move {
+            let tasks: Vec<_> = (0..n).map(|_| corio::create_task(async {})).collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "timers" => corio::Runner::new().virtual_time().run(async move {
+            let tasks: Vec<_> = (0..n)
+                .map(|i| {
+                    corio::create_task(async move {
+                        corio::sleep((i % 1000) as f64 * 0.001 + 0.0001).await
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "echo" => corio_echo::run(n),
+        "echo-tokio" => tokio_echo::run(n),
+        other => panic!("probe: no workload {other:?} (see benches/probe.rs)"),
+    }
+}
