@@ -12,6 +12,9 @@
 //! * `loops n`: `n` empty `corio::run`s (creating and closing a loop, its selector included);
 //! * `spawn n`: `n` empty tasks spawned, then awaited, on one loop;
 //! * `timers n`: `n` tasks each sleeping to one of 1000 deadlines, under virtual time;
+//! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
+//!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
+//!   both fns `#[corio::coroutine]`);
 //! * `echo n` / `echo-tokio n`: `n` 64-byte round trips over loopback, client and server on
 //!   one loop (corio's `net::TcpStream`; tokio's current-thread runtime).
 //!
@@ -22,6 +25,39 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 const MESSAGE: usize = 64;
+
+/// `frame_loop`'s fns of `benches/coroutine.rs`, once bare and once as coroutines.
+macro_rules! frame_fns {
+    ($module:ident $(, #[$attr:meta])?) => {
+        mod $module {
+            $(#[$attr])?
+            async fn yielding_leaf(x: u64) -> u64 {
+                let mut yielded = false;
+                std::future::poll_fn(|cx| {
+                    if std::mem::replace(&mut yielded, true) {
+                        return std::task::Poll::Ready(());
+                    }
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                })
+                .await;
+                std::hint::black_box(x).wrapping_mul(3)
+            }
+
+            $(#[$attr])?
+            pub(super) async fn yield_1000() -> u64 {
+                let mut sum = 0u64;
+                for i in 0..1000 {
+                    sum = sum.wrapping_add(yielding_leaf(i).await);
+                }
+                sum
+            }
+        }
+    };
+}
+
+frame_fns!(frame_bare);
+frame_fns!(frame_coro, #[corio::coroutine]);
 
 mod corio_echo {
     use super::*;
@@ -104,7 +140,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|timers|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|timers|frame-bare|frame-coro|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -127,6 +163,16 @@ fn main() {
                 .collect();
             for task in tasks {
                 task.await.unwrap();
+            }
+        }),
+        "frame-bare" => corio::run(async move {
+            for _ in 0..n {
+                std::hint::black_box(frame_bare::yield_1000().await);
+            }
+        }),
+        "frame-coro" => corio::run(async move {
+            for _ in 0..n {
+                std::hint::black_box(frame_coro::yield_1000().await);
             }
         }),
         "echo" => corio_echo::run(n),
