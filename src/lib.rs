@@ -31,7 +31,7 @@
 //! | `asyncio.Runner()` | [`Runner::new()`](Runner), with [`.virtual_time()`](Runner::virtual_time) for tests |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
 //! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::is_cancelled`] or [`TaskError::is_panic`]); [`create_task_try(fut)`](create_task_try) for a task whose `Err` is a failure (see [Errors](#errors-err-panic-and-cancellation)) |
-//! | `task.cancel(msg)`, `.done()`, `.cancelled()`, `.get_name()`, `.set_name(n)`, `.result()` | [`Task::cancel`] / [`Task::cancel_with`], [`Task::done`], [`Task::cancelled`], [`Task::name`], [`Task::set_name`], [`Task::result`] (`None` while pending) |
+//! | `task.cancel(msg)`, `.done()`, `.cancelled()`, `.get_name()`, `.set_name(n)`, `.result()`, `.add_done_callback(cb)`, `.remove_done_callback(cb)` | [`Task::cancel`] / [`Task::cancel_with`], [`Task::done`], [`Task::cancelled`], [`Task::name`], [`Task::set_name`], [`Task::result`] (`None` while pending), [`Task::add_done_callback`] (-> [`DoneCallbackId`]; the closure takes no argument, it captures what it needs) / [`Task::remove_done_callback`] (the count removed) |
 //! | `asyncio.current_task()`, `asyncio.all_tasks()` | [`current_task()`](current_task), [`all_tasks()`](all_tasks) -> [`TaskRef`] (`task_ref.await` waits for the task's end) |
 //! | `await asyncio.sleep(1)`, `sleep(0.5)`, `sleep(0)` | `sleep(1).await`, `sleep(0.5).await`, `sleep(0).await` (also a `Duration`) |
 //! | `loop.time()` | [`time()`](time) |

@@ -46,15 +46,28 @@ enum Waiter<T, E> {
     Removed,
 }
 
-/// Names a callback added by [`SettableFuture::add_done_callback`], to remove it with
-/// [`SettableFuture::remove_done_callback`] (Rust closures cannot be compared, as asyncio
-/// compares callbacks).
+/// Names a callback added by [`SettableFuture::add_done_callback`] or
+/// [`Task::add_done_callback`](crate::Task::add_done_callback), to remove it with
+/// `remove_done_callback` (Rust closures cannot be compared, as asyncio compares callbacks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DoneCallbackId {
-    /// The address of the future's shared state: an id of another future removes nothing.
+    /// The address of the future's shared state (a task's metadata): an id of another future
+    /// removes nothing.
     future: usize,
     /// The callback's slot in the waiter list; `usize::MAX` for one scheduled at once.
     slot: usize,
+}
+
+impl DoneCallbackId {
+    /// The id of the callback in `slot` of the future (or task) at address `future`.
+    pub(crate) fn new(future: usize, slot: usize) -> Self {
+        DoneCallbackId { future, slot }
+    }
+
+    /// The callback's slot, if the id names one of the future (or task) at `future`'s.
+    pub(crate) fn slot_in(&self, future: usize) -> Option<usize> {
+        (self.future == future).then_some(self.slot)
+    }
 }
 
 enum State<T, E> {

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 
+use crate::rt::callbacks;
 use crate::rt::context;
 use crate::rt::remote::{LoopShared, Remote};
 
@@ -21,7 +22,8 @@ pub(crate) const DONE: u8 = 1 << 1;
 pub(crate) const CANCELLED: u8 = 1 << 2;
 /// It finished by panicking.
 pub(crate) const PANICKED: u8 = 1 << 3;
-/// Someone waits for its end through its extension (a `TaskRef` await): the end wakes them.
+/// Someone waits for its end through its extension (a `TaskRef` await, a done callback): the
+/// end wakes or schedules them.
 const WATCHED: u8 = 1 << 4;
 /// It finished with an `Err` that counts as asyncio counts an exception: a task made with
 /// `create_task_try` (its output is that `Err`), or a group's fallible member (its `Err` went
@@ -50,8 +52,53 @@ pub(crate) struct TaskMeta {
 struct TaskExt {
     name: Mutex<Option<Arc<str>>>,
     cancel_message: Mutex<Option<Arc<str>>>,
-    /// What waits for the task's end other than its `Task` handle, in registration order.
-    done_wakers: Mutex<Vec<Waker>>,
+    /// What waits for the task's end, in registration order (asyncio's `_callbacks`).
+    done: Mutex<Vec<DoneEntry>>,
+}
+
+impl Drop for TaskExt {
+    fn drop(&mut self) {
+        // Empty whenever the task finished (`finish` takes the list). Were it not, a callback
+        // could be here off its loop's thread: leak rather than drop it there.
+        let entries = std::mem::take(self.done.get_mut().unwrap_or_else(PoisonError::into_inner));
+        entries.into_iter().for_each(|entry| {
+            if let DoneEntry::Callback(callback) = entry {
+                std::mem::forget(callback);
+            }
+        });
+    }
+}
+
+/// One thing waiting for a task's end. Awaiters and done callbacks share one list, so at the
+/// end they are woken and scheduled in the order they came, as asyncio's awaiters (whose
+/// wake-up is a done callback) and callbacks are.
+enum DoneEntry {
+    /// An awaiter: woken at the end (a task's wake is a `call_soon` of its step).
+    Wake(Waker),
+    /// A done callback: scheduled with `call_soon` at the end.
+    Callback(LoopCallback),
+    /// A callback taken out by `remove_done_callback`; the slot stays, so ids stay valid.
+    Removed,
+}
+
+/// A done callback: not `Send`, as asyncio's callbacks are not, yet kept in the metadata that
+/// other threads can reach through a `Task`.
+struct LoopCallback(Box<dyn FnOnce()>);
+
+// SAFETY: a `LoopCallback` is made only on the task's loop thread (`add_done_callback` checks
+// it runs there) and is run or dropped only there: by `finish`, which runs in the task's step
+// or in its body's drop, both on the loop's thread, or by `remove_done_callback` (checked as
+// `add_done_callback`). `TaskExt::drop` leaks any left rather than drop them elsewhere.
+unsafe impl Send for LoopCallback {}
+
+/// Adds `waker` to `entries` unless one that wakes the same task is there already.
+fn push_waker(entries: &mut Vec<DoneEntry>, waker: &Waker) {
+    let known = entries
+        .iter()
+        .any(|entry| matches!(entry, DoneEntry::Wake(known) if known.will_wake(waker)));
+    if !known {
+        entries.push(DoneEntry::Wake(waker.clone()));
+    }
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -153,25 +200,78 @@ impl TaskMeta {
             return Poll::Ready(());
         }
         let ext = self.ext_or_init();
-        let mut wakers = locked(&ext.done_wakers);
+        let mut entries = locked(&ext.done);
         // `WATCHED` and `DONE` are set on one atomic: either the end sees `WATCHED` (and then
         // takes this lock, after the push below), or this sees `DONE`.
         if self.state.fetch_or(WATCHED, Ordering::AcqRel) & DONE != 0 {
             return Poll::Ready(());
         }
-        if !wakers.iter().any(|w| w.will_wake(waker)) {
-            wakers.push(waker.clone());
-        }
+        push_waker(&mut entries, waker);
         Poll::Pending
     }
 
-    /// Marks the task finished (`DONE` plus `bits`) and wakes what waits through
-    /// [`poll_done`](TaskMeta::poll_done).
+    /// For the `Task` handle's await, which async-task wakes after the task's step: when the
+    /// task has an extension (done callbacks, a name, ...), `waker` also joins its list, so the
+    /// end wakes it in its place among the callbacks (a second wake from async-task is then a
+    /// no-op). Without one, nothing is allocated: no callback can come before it.
+    pub(crate) fn also_wake_in_order(&self, waker: &Waker) {
+        let Some(ext) = self.ext() else { return };
+        let mut entries = locked(&ext.done);
+        if self.state.fetch_or(WATCHED, Ordering::AcqRel) & DONE == 0 {
+            push_waker(&mut entries, waker);
+        }
+    }
+
+    /// Adds a done callback, as `Task.add_done_callback()`; its slot, or the callback back if
+    /// the task has already finished (the caller schedules it at once). On the loop's thread.
+    pub(crate) fn add_done_callback(
+        &self,
+        callback: Box<dyn FnOnce()>,
+    ) -> Result<usize, Box<dyn FnOnce()>> {
+        if self.has(DONE) {
+            return Err(callback);
+        }
+        let ext = self.ext_or_init();
+        let mut entries = locked(&ext.done);
+        if self.state.fetch_or(WATCHED, Ordering::AcqRel) & DONE != 0 {
+            return Err(callback);
+        }
+        entries.push(DoneEntry::Callback(LoopCallback(callback)));
+        Ok(entries.len() - 1)
+    }
+
+    /// Removes the done callback in `slot` if it has not been scheduled yet; how many were
+    /// removed (`0` or `1`), as `remove_done_callback()`. On the loop's thread.
+    pub(crate) fn remove_done_callback(&self, slot: usize) -> usize {
+        let Some(ext) = self.ext() else { return 0 };
+        let removed = match locked(&ext.done).get_mut(slot) {
+            Some(entry @ DoneEntry::Callback(_)) => {
+                Some(std::mem::replace(entry, DoneEntry::Removed))
+            }
+            _ => None,
+        };
+        // Dropped outside the lock: the closure's captures may touch this task.
+        usize::from(removed.is_some())
+    }
+
+    /// Marks the task finished (`DONE` plus `bits`), then wakes its awaiters and schedules its
+    /// done callbacks (`call_soon`), in the order they came.
     pub(crate) fn finish(&self, bits: u8) {
         if self.state.fetch_or(DONE | bits, Ordering::AcqRel) & WATCHED != 0 {
             if let Some(ext) = self.ext() {
-                let wakers = std::mem::take(&mut *locked(&ext.done_wakers));
-                wakers.into_iter().for_each(Waker::wake);
+                let entries = std::mem::take(&mut *locked(&ext.done));
+                for entry in entries {
+                    match entry {
+                        DoneEntry::Wake(waker) => waker.wake(),
+                        // Off a running loop (its end), the callback is dropped unrun.
+                        DoneEntry::Callback(LoopCallback(callback)) => {
+                            context::try_with_current(|core| {
+                                let _handle = callbacks::call_soon(core, callback);
+                            });
+                        }
+                        DoneEntry::Removed => {}
+                    }
+                }
             }
         }
     }

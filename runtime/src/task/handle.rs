@@ -140,7 +140,7 @@ impl<T> Task<T> {
         }
     }
 
-    fn meta(&self) -> &TaskMeta {
+    pub(super) fn meta(&self) -> &TaskMeta {
         self.inner.metadata()
     }
 
@@ -226,7 +226,11 @@ impl<T> Task<T> {
     /// finish between the check and the registration, and its result would be lost).
     pub(crate) fn poll_finished(&mut self, what: &str, cx: &mut Context<'_>) -> Poll<()> {
         if let Some(shared) = self.shared() {
-            return shared.poll_finished(cx);
+            let polled = shared.poll_finished(cx);
+            if polled.is_pending() {
+                self.meta().also_wake_in_order(cx.waker());
+            }
+            return polled;
         }
         if self.inner.is_finished() {
             return Poll::Ready(());
@@ -239,7 +243,10 @@ impl<T> Task<T> {
         // On the task's loop, and outside its step, an unfinished task cannot finish during
         // this poll: it only registers the waker.
         match Pin::new(&mut *self.inner).poll(cx) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                self.meta().also_wake_in_order(cx.waker());
+                Poll::Pending
+            }
             Poll::Ready(_) => unreachable!("an unfinished task finished while it was polled"),
         }
     }
@@ -319,12 +326,19 @@ impl<T> Future for Task<T> {
             );
         }
         this.awaited = true;
-        let output = match this.shared() {
-            Some(shared) => std::task::ready!(shared.poll_output(cx)),
+        let polled = match this.shared() {
+            Some(shared) => shared.poll_output(cx),
             // The inner task is never closed while this handle lives (only dropping the handle
             // closes it, and the loop finishes every task through its body), so it always has
             // an output to give.
-            None => std::task::ready!(Pin::new(&mut *this.inner).poll(cx)).take(),
+            None => Pin::new(&mut *this.inner)
+                .poll(cx)
+                .map(|output| output.take()),
+        };
+        let Poll::Ready(output) = polled else {
+            // In its place among the task's done callbacks, if it has any.
+            this.meta().also_wake_in_order(cx.waker());
+            return Poll::Pending;
         };
         this.returned = true;
         Poll::Ready(output)
@@ -399,7 +413,7 @@ impl TaskRef {
         }
     }
 
-    fn meta(&self) -> &TaskMeta {
+    pub(super) fn meta(&self) -> &TaskMeta {
         // SAFETY: see the `Send` impl: `_keepalive` keeps the allocation alive.
         unsafe { self.meta.as_ref() }
     }
