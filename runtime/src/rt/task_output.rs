@@ -25,6 +25,7 @@ pub(crate) struct TaskOutput<T> {
 }
 
 impl<T> TaskOutput<T> {
+    #[inline]
     pub(crate) fn new(value: Result<T, TaskError>, unretrieved: Option<NeverRetrieved>) -> Self {
         TaskOutput {
             value: Some(value),
@@ -33,9 +34,12 @@ impl<T> TaskOutput<T> {
     }
 
     /// The value, retrieved: nothing is reported any more.
-    pub(crate) fn take(mut self) -> Result<T, TaskError> {
-        self.unretrieved = None;
-        self.value
+    #[inline]
+    pub(crate) fn take(self) -> Result<T, TaskError> {
+        // Taken apart without running `Drop`, which is for outputs nobody took.
+        let mut this = std::mem::ManuallyDrop::new(self);
+        drop(this.unretrieved.take());
+        this.value
             .take()
             .expect("a task's output is taken once, by the handle that takes it")
     }
@@ -49,10 +53,15 @@ impl<T> Drop for TaskOutput<T> {
         if let Some(report) = self.unretrieved.take() {
             report_never_retrieved(&report);
         }
-        // A destructor that panics (the output's, or a panic payload's) is contained here;
-        // the panic hook has printed it, as it prints a task's panic.
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+        drop_contained(value);
     }
+}
+
+/// Drops an output nobody took. A destructor that panics (the output's, or a panic payload's)
+/// is contained here; the panic hook has printed it, as it prints a task's panic.
+#[inline(never)]
+fn drop_contained<T>(value: Result<T, TaskError>) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
 }
 
 /// The report of a task whose failure nobody retrieved (asyncio's "Task exception was never

@@ -106,6 +106,7 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl TaskMeta {
+    #[inline]
     pub(crate) fn new(id: u64, key: u32, name: Option<String>, shared: Arc<LoopShared>) -> Self {
         let meta = TaskMeta {
             id,
@@ -256,22 +257,29 @@ impl TaskMeta {
 
     /// Marks the task finished (`DONE` plus `bits`), then wakes its awaiters and schedules its
     /// done callbacks (`call_soon`), in the order they came.
+    #[inline]
     pub(crate) fn finish(&self, bits: u8) {
         if self.state.fetch_or(DONE | bits, Ordering::AcqRel) & WATCHED != 0 {
-            if let Some(ext) = self.ext() {
-                let entries = std::mem::take(&mut *locked(&ext.done));
-                for entry in entries {
-                    match entry {
-                        DoneEntry::Wake(waker) => waker.wake(),
-                        // Off a running loop (its end), the callback is dropped unrun.
-                        DoneEntry::Callback(LoopCallback(callback)) => {
-                            context::try_with_current(|core| {
-                                let _handle = callbacks::call_soon(core, callback);
-                            });
-                        }
-                        DoneEntry::Removed => {}
-                    }
+            self.run_done_list();
+        }
+    }
+
+    /// The end's wakes and callbacks, for a task something waits on through its extension.
+    #[cold]
+    #[inline(never)]
+    fn run_done_list(&self) {
+        let Some(ext) = self.ext() else { return };
+        let entries = std::mem::take(&mut *locked(&ext.done));
+        for entry in entries {
+            match entry {
+                DoneEntry::Wake(waker) => waker.wake(),
+                // Off a running loop (its end), the callback is dropped unrun.
+                DoneEntry::Callback(LoopCallback(callback)) => {
+                    context::try_with_current(|core| {
+                        let _handle = callbacks::call_soon(core, callback);
+                    });
                 }
+                DoneEntry::Removed => {}
             }
         }
     }
