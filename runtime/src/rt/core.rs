@@ -51,7 +51,7 @@ use crate::io::selector::{Direction, Selector, WatchKind, Woken};
 use crate::rt::callbacks::{self, Callback, Fired};
 use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::{LoopShared, Remote};
-use crate::rt::signals::{self, Signals};
+use crate::rt::signals::Signals;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
 use crate::time::clock::Clock;
 use crate::time::wheel::{TimerKey, Wheel};
@@ -353,7 +353,7 @@ impl LoopCore {
 
     /// Moves what other threads sent to the back of the ready queue.
     #[inline]
-    fn take_remote(&self) {
+    pub(crate) fn take_remote(&self) {
         if self.shared.has_remote() {
             self.take_remote_slow();
         }
@@ -550,53 +550,31 @@ impl LoopCore {
         true
     }
 
-    /// Drops the callbacks still queued or armed, without running them (asyncio's `close()`
-    /// discards its ready queue and timers). Returns whether there were any.
-    fn drop_callbacks(&self) -> bool {
+    // ---- The loop's end (for `rt::shutdown`).
+
+    /// Whether a task step is ready.
+    pub(crate) fn has_ready(&self) -> bool {
+        !self.ready.borrow().is_empty()
+    }
+
+    /// Runs the next ready task step, if any, and takes what other threads sent meanwhile;
+    /// returns whether there was a step.
+    pub(crate) fn run_one_step(&self) -> bool {
+        let ran = self.run_ready_item();
+        self.take_remote();
+        ran
+    }
+
+    /// Takes the callbacks still queued or armed, so the caller drops them outside the
+    /// loop's borrows (a closure's destructor may schedule more).
+    pub(crate) fn take_callbacks(&self) -> (VecDeque<(u64, Callback)>, Slab<Callback>) {
         let queued = std::mem::take(&mut *self.callbacks.borrow_mut());
         let armed = std::mem::take(&mut *self.timer_callbacks.borrow_mut());
-        let any = !queued.is_empty() || !armed.is_empty();
-        // Dropped outside the borrows: a closure's destructor may schedule more.
-        drop(queued);
-        drop(armed);
-        any
+        (queued, armed)
     }
 
-    /// Cancels every unfinished task and runs the loop, without advancing time, until each
-    /// one's future has been dropped. A destructor may spawn a task (asynchronous cleanup):
-    /// it runs while it has ready steps, then it is cancelled too.
-    pub(crate) fn shutdown(&self) {
-        loop {
-            self.take_remote();
-            // Woken outside the registry's borrow: waking schedules, and scheduling may touch
-            // the registry.
-            for entry in self.task_entries() {
-                entry.meta().request_cancel();
-                entry.waker().wake_by_ref();
-            }
-            let dropped = self.drop_callbacks();
-            if self.ready.borrow().is_empty() && !dropped {
-                break;
-            }
-            while self.run_ready_item() {
-                self.take_remote();
-            }
-        }
-    }
-
-    /// Marks the loop closed and drops, on the loop's thread, what other threads sent too late
-    /// and the callbacks still held.
-    ///
-    /// Its signal handlers and fd callbacks go too (the signals get back the disposition they
-    /// had; the fds stay open).
-    pub(crate) fn close(&self) {
-        let late = self.shared.close();
-        drop(late);
-        self.drop_callbacks();
-        signals::remove_all(self);
-        let watches = self.selector.borrow_mut().unwatch_all();
-        for callback in watches {
-            callback.remove();
-        }
+    /// Takes every fd callback out of the selector, for the caller to drop.
+    pub(crate) fn unwatch_all_fds(&self) -> Vec<Rc<FdCallback>> {
+        self.selector.borrow_mut().unwatch_all()
     }
 }

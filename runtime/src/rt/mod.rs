@@ -13,6 +13,7 @@ pub(crate) mod loop_handle;
 pub(crate) mod remote;
 pub(crate) mod runner;
 pub(crate) mod settable;
+pub(crate) mod shutdown;
 pub(crate) mod signals;
 pub(crate) mod spawn;
 pub(crate) mod task_body;

@@ -8,6 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::rt::context::{self, Enter};
 use crate::rt::core::LoopCore;
+use crate::rt::shutdown;
 use crate::rt::signals;
 use crate::rt::spawn;
 use crate::task::error::TaskError;
@@ -59,6 +60,12 @@ impl Runner {
     /// after that clean-up; a panic in any other task is contained in that task's
     /// [`TaskError`].
     ///
+    /// The loop's end is panic-safe: if a destructor panics there (a leftover callback's
+    /// captures, a cancelled task's future), every other leftover is still dropped, the loop
+    /// is closed and the thread is free for a new loop before the panic resumes here. The
+    /// first panic wins: the main future's own panic, if it panicked, else the first
+    /// destructor's; later ones are discarded.
+    ///
     /// # Ctrl-C
     ///
     /// On the main thread, if SIGINT has its default disposition when `run` starts, `run`
@@ -89,7 +96,7 @@ impl Runner {
     /// [`EventLoop::add_signal_handler`]: crate::EventLoop::add_signal_handler
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         let core = LoopCore::new(self.config.virtual_time);
-        let enter = Enter::new(&core);
+        let mut enter = Enter::new(&core);
         core.shared().start();
         let (main_id, mut main) = spawn::spawn_main(&core, future);
         // What each pass fires, done at its end: a buffer kept across passes.
@@ -110,10 +117,21 @@ impl Runner {
             unreachable!("a finished task has its output");
         };
         drop(main);
+        let destructor_panic = enter.end();
         drop(enter);
+        // The main future's panic came first: it wins over a destructor's at the loop's end.
+        if let Some(Err(TaskError::Panicked(payload))) = output {
+            if let Some(later) = destructor_panic {
+                shutdown::discard(later);
+            }
+            std::panic::resume_unwind(payload);
+        }
+        if let Some(payload) = destructor_panic {
+            std::panic::resume_unwind(payload);
+        }
         match output {
             Some(Ok(value)) => value,
-            Some(Err(TaskError::Panicked(payload))) => std::panic::resume_unwind(payload),
+            Some(Err(TaskError::Panicked(_))) => unreachable!("resumed above"),
             Some(Err(TaskError::Cancelled)) | None if interrupted.get() => panic!(
                 "corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task was \
                  cancelled"

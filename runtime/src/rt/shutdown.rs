@@ -1,0 +1,125 @@
+//! The end of a loop, as `asyncio.run`'s: leftover tasks are cancelled and their futures
+//! dropped, then the loop is closed and what it still holds (callbacks, what other threads
+//! sent too late, signal handlers, fd callbacks) is dropped on its thread.
+//!
+//! Whatever a destructor does there, the loop ends: each destructor runs under its own
+//! `catch_unwind`, so a panic in one neither stops the others nor leaves the loop half
+//! closed. The first such panic is kept and handed back for `run` to resume once the thread
+//! is free again (after the main future's own panic, which comes first); later ones are
+//! discarded, their payloads dropped (or, should that panic too, leaked).
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::rt::core::LoopCore;
+use crate::rt::signals;
+
+/// A panic's payload.
+pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
+/// The first panic caught while a loop ends.
+#[derive(Default)]
+pub(crate) struct FirstPanic(Option<Payload>);
+
+impl FirstPanic {
+    /// Runs `f`, keeping its panic if it is the first.
+    pub(crate) fn catch(&mut self, f: impl FnOnce()) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            self.keep(payload);
+        }
+    }
+
+    /// Drops each of `items` on its own, keeping the first panic.
+    pub(crate) fn drop_each<T>(&mut self, items: impl IntoIterator<Item = T>) {
+        for item in items {
+            self.catch(|| drop(item));
+        }
+    }
+
+    fn keep(&mut self, payload: Payload) {
+        if self.0.is_none() {
+            self.0 = Some(payload);
+        } else {
+            discard(payload);
+        }
+    }
+
+    /// The first panic, if any.
+    pub(crate) fn into_inner(self) -> Option<Payload> {
+        self.0
+    }
+}
+
+/// Drops a panic payload nobody will see; one whose destructor panics in turn is leaked.
+pub(crate) fn discard(payload: Payload) {
+    if let Err(nested) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(nested);
+    }
+}
+
+/// Ends `core`, running on this thread: cancels and drops every leftover task and callback,
+/// then closes the loop. Never panics: returns the first panic a destructor raised.
+pub(crate) fn end(core: &LoopCore) -> Option<Payload> {
+    let mut panics = FirstPanic::default();
+    let shut = catch_unwind(AssertUnwindSafe(|| shutdown(core, &mut panics)));
+    if let Err(payload) = shut {
+        panics.keep(payload);
+    }
+    let closed = catch_unwind(AssertUnwindSafe(|| close(core, &mut panics)));
+    if let Err(payload) = closed {
+        panics.keep(payload);
+    }
+    panics.into_inner()
+}
+
+/// Drops the callbacks still queued or armed, without running them (asyncio's `close()`
+/// discards its ready queue and timers). Returns whether there were any.
+fn drop_callbacks(core: &LoopCore, panics: &mut FirstPanic) -> bool {
+    let (queued, armed) = core.take_callbacks();
+    let any = !queued.is_empty() || !armed.is_empty();
+    panics.drop_each(queued);
+    panics.drop_each(armed);
+    any
+}
+
+/// Cancels every unfinished task and runs the loop, without advancing time, until each
+/// one's future has been dropped. A destructor may spawn a task (asynchronous cleanup):
+/// it runs while it has ready steps, then it is cancelled too.
+fn shutdown(core: &LoopCore, panics: &mut FirstPanic) {
+    loop {
+        core.take_remote();
+        // Woken outside the registry's borrow: waking schedules, and scheduling may touch
+        // the registry.
+        for entry in core.task_entries() {
+            entry.meta().request_cancel();
+            entry.waker().wake_by_ref();
+        }
+        let dropped = drop_callbacks(core, panics);
+        if !core.has_ready() && !dropped {
+            break;
+        }
+        loop {
+            let mut ran = false;
+            panics.catch(|| ran = core.run_one_step());
+            if !ran {
+                break;
+            }
+        }
+    }
+}
+
+/// Marks the loop closed and drops, on the loop's thread, what other threads sent too late
+/// and the callbacks still held.
+///
+/// Its signal handlers and fd callbacks go too (the signals get back the disposition they
+/// had; the fds stay open).
+fn close(core: &LoopCore, panics: &mut FirstPanic) {
+    let late = core.shared().close();
+    panics.drop_each(late);
+    drop_callbacks(core, panics);
+    signals::remove_all(core, panics);
+    let watches = core.unwatch_all_fds();
+    for callback in watches {
+        panics.catch(|| callback.remove());
+    }
+}
