@@ -344,6 +344,20 @@ fn pool() -> &'static ThreadPool {
 struct ToThreadSlot<T> {
     result: Option<std::thread::Result<T>>,
     waker: Option<Waker>,
+    /// The loop that counts this work as outstanding, until the worker has handed its result
+    /// over or the awaiter gave up (whichever comes first takes it and ends the count).
+    counted_by: Option<Arc<LoopShared>>,
+}
+
+impl<T> ToThreadSlot<T> {
+    /// Ends the loop's count of this work, once: a cancelled `to_thread` no longer holds the
+    /// virtual clock, though its thread goes on.
+    fn uncount(slot: &Mutex<Self>) {
+        let counted_by = lock(slot).counted_by.take();
+        if let Some(shared) = counted_by {
+            shared.finish_external();
+        }
+    }
 }
 
 /// The future [`to_thread`] returns; its output is the closure's return value.
@@ -366,7 +380,9 @@ pub struct ToThread<T> {
 /// On a corio loop, an unfinished `to_thread` counts as outstanding work: under virtual time
 /// the loop waits for it (the thread's real duration takes no virtual time) before it jumps
 /// the clock or reports a deadlock. So a closure that waits for the loop's timers (through
-/// [`run_coroutine_threadsafe`]) deadlocks under virtual time; use real time for those.
+/// [`run_coroutine_threadsafe`]) deadlocks under virtual time; use real time for those. Once
+/// the future is dropped (its task cancelled), the work no longer counts: the clock moves
+/// on without waiting for the thread.
 /// `to_thread` works on any executor; elsewhere nothing is counted.
 pub fn to_thread<F, T>(f: F) -> ToThread<T>
 where
@@ -378,6 +394,7 @@ where
         slot: Arc::new(Mutex::new(ToThreadSlot {
             result: None,
             waker: None,
+            counted_by: None,
         })),
     }
 }
@@ -388,11 +405,15 @@ impl<T: Send + 'static> Future for ToThread<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
         if let Some(job) = this.job.take() {
-            lock(&this.slot).waker = Some(cx.waker().clone());
             let loop_shared: Option<Arc<LoopShared>> =
                 context::try_with_current(|core| core.shared().clone());
             if let Some(shared) = &loop_shared {
                 shared.start_external();
+            }
+            {
+                let mut slot = lock(&this.slot);
+                slot.waker = Some(cx.waker().clone());
+                slot.counted_by = loop_shared;
             }
             let slot = this.slot.clone();
             pool().spawn_ok(async move {
@@ -406,9 +427,7 @@ impl<T: Send + 'static> Future for ToThread<T> {
                     waker.wake();
                 }
                 // After the wake has reached the loop's queue: see `LoopShared::external`.
-                if let Some(shared) = loop_shared {
-                    shared.finish_external();
-                }
+                ToThreadSlot::uncount(&slot);
             });
             return Poll::Pending;
         }
@@ -424,6 +443,14 @@ impl<T: Send + 'static> Future for ToThread<T> {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl<T> Drop for ToThread<T> {
+    /// An awaiter that gives up (its task cancelled) stops the loop waiting for the thread:
+    /// nothing on the loop will see its result.
+    fn drop(&mut self) {
+        ToThreadSlot::uncount(&self.slot);
     }
 }
 
