@@ -55,6 +55,7 @@ use crate::rt::signals::Signals;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
 use crate::time::clock::Clock;
 use crate::time::wheel::{TimerKey, Wheel};
+use crate::util::slab_shrink::ShrinkPolicy;
 
 /// Numbers loops, so a future armed on one loop can tell it is polled on another.
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
@@ -86,6 +87,8 @@ pub(crate) struct LoopCore {
     /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
     /// naming its slot here (see `callbacks::marker_waker`).
     timer_callbacks: RefCell<Slab<Callback>>,
+    /// Gives `timer_callbacks`' slots back after a burst.
+    timer_callbacks_shrink: Cell<ShrinkPolicy>,
     /// What other threads sent, taken in one swap (a reused buffer).
     remote_buf: RefCell<Vec<Remote>>,
     /// Every task that has not finished, so `all_tasks()` can list them and the end of `run`
@@ -122,6 +125,7 @@ impl LoopCore {
             just_selected: Cell::new(false),
             signals: RefCell::new(Signals::new()),
             timer_callbacks: RefCell::new(Slab::new()),
+            timer_callbacks_shrink: Cell::new(ShrinkPolicy::new()),
             remote_buf: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
             next_task_id: Cell::new(1),
@@ -184,6 +188,16 @@ impl LoopCore {
         (slot, key)
     }
 
+    /// Takes the callback out of `slot` of `slots` (the borrowed `timer_callbacks`), giving
+    /// the slots back once mostly empty after a burst.
+    fn remove_timer_callback(&self, slots: &mut Slab<Callback>, slot: usize) -> Callback {
+        let callback = slots.remove(slot);
+        let mut shrink = self.timer_callbacks_shrink.get();
+        shrink.after_remove(slots);
+        self.timer_callbacks_shrink.set(shrink);
+        callback
+    }
+
     /// Disarms the `call_at` callback in `slot` if it is still `callback`'s (it has not fired).
     pub(crate) fn cancel_call_at(&self, slot: usize, key: TimerKey, callback: &Callback) {
         let armed = {
@@ -191,7 +205,7 @@ impl LoopCore {
             let ours = slots.get(slot).is_some_and(|c| c.same(callback));
             // The slot is ours until the timer fires; after that the loop holds the callback
             // until the pass's end, where it sees it cancelled.
-            ours.then(|| slots.remove(slot))
+            ours.then(|| self.remove_timer_callback(&mut slots, slot))
         };
         if armed.is_some() {
             self.disarm_timer(key);
@@ -484,7 +498,9 @@ impl LoopCore {
             let now = self.clock.now();
             self.timers.borrow_mut().fire_due(now, |waker| {
                 fired.push(match callbacks::marker_slot(&waker) {
-                    Some(slot) => Fired::Call(self.timer_callbacks.borrow_mut().remove(slot)),
+                    Some(slot) => Fired::Call(
+                        self.remove_timer_callback(&mut self.timer_callbacks.borrow_mut(), slot),
+                    ),
                     None => Fired::Wake(waker),
                 })
             });
