@@ -46,7 +46,16 @@ impl Parse for WaitFor {
                 format!("`wait_for!` needs a future and a timeout: {USAGE}"),
             ));
         }
-        let future: Expr = input.parse()?;
+        if input.peek(Token![,]) {
+            let comma: Token![,] = input.parse()?;
+            return Err(syn::Error::new(
+                comma.span,
+                format!("expected the future before this `,`: {USAGE}"),
+            ));
+        }
+        let future: Expr = input.parse().map_err(|error| {
+            syn::Error::new(error.span(), format!("expected a future here: {USAGE}"))
+        })?;
         if input.is_empty() {
             return Err(missing_timeout(&future));
         }
