@@ -128,9 +128,10 @@ impl Parse for Timeout {
 impl WaitFor {
     fn expand(&self) -> TokenStream {
         let private = self.krate.private();
-        // Spanned at the user's tokens, so "is not a timeout" points at the argument at fault
-        // ("is not a future" does already: the future is an argument of `wait_for`).
-        let future = &self.future;
+        // Spanned at the user's tokens, so "is not a future" and "is not a timeout" point at
+        // the argument at fault, once: the future is made one before `wait_for` sees it, so
+        // no bound of the runtime's is in the error.
+        let future = crate::gather::into_future(&private, &self.future);
         let timeout_ns = match &self.timeout {
             Timeout::Never(none) => quote_spanned! {none.span()=>
                 #private::core::option::Option::None
