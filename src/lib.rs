@@ -46,6 +46,7 @@
 //! | `asyncio.get_running_loop()`, `loop.time()`, `loop.call_soon/call_later/call_at(...)` | [`get_running_loop()`](get_running_loop) -> [`EventLoop`] (prints `<corio.EventLoop running=True closed=False debug=False>`); `call_*` return a [`Handle`] / [`TimerHandle`] with `cancel()` |
 //! | `loop.call_soon_threadsafe(cb)`, `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`EventLoop::call_soon_threadsafe`], [`run_coroutine_threadsafe(fut, &loop)`](run_coroutine_threadsafe) -> [`ConcurrentFuture`] with `result(timeout)` |
 //! | `await asyncio.to_thread(f)` | [`to_thread(f).await`](to_thread) (a shared thread pool; a panic in `f` resumes in the awaiter) |
+//! | `await loop.run_in_executor(executor, f)` | [`loop.run_in_executor(&executor, f).await`](EventLoop::run_in_executor) (any [`Executor`]: futures-executor's `ThreadPool`, or a `Fn(Job)`) |
 //! | `loop.add_reader(fd, cb)`, `add_writer`, `remove_reader(fd)`, `remove_writer` | [`EventLoop::add_reader`] and the rest: level-triggered (once per pass while the fd is ready), `fd` a `RawFd` the caller keeps open until it removes the callback |
 //! | `loop.add_signal_handler(signal.SIGTERM, cb)`, `remove_signal_handler(sig)` | [`EventLoop::add_signal_handler`]`(signal::SIGTERM, cb)` ([`signal`] has `SIGINT`, `SIGTERM`, `SIGHUP`, `SIGUSR1`, `SIGUSR2`): `cb` runs on the loop's thread in a loop pass; removing gives the signal its default back |
 //! | Ctrl-C under `asyncio.run`: `KeyboardInterrupt` | on the main thread, the first SIGINT cancels the main task (its destructors run) and [`run`] panics with `KeyboardInterrupt`; a second one ends the process by SIGINT at once |
@@ -263,8 +264,8 @@ pub use corio_runtime::{
 };
 pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
 pub use corio_runtime::{
-    ConcurrentError, ConcurrentFuture, EventLoop, FutureError, Handle, SettableFuture,
-    SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
+    ConcurrentError, ConcurrentFuture, EventLoop, Executor, FutureError, Handle, Job,
+    SettableFuture, SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
     run_coroutine_threadsafe, to_thread,
 };
 pub use corio_runtime::{

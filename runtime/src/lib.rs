@@ -26,6 +26,7 @@ pub use coroutine::{
 pub use join::as_completed::{AsCompleted, AsCompletedTimeout};
 pub use join::gather::{GatherAll, TryGatherAll};
 pub use rt::callbacks::{Handle, TimerHandle};
+pub use rt::executor::{Executor, Job};
 pub use rt::loop_handle::{EventLoop, get_running_loop, time};
 pub use rt::runner::{Runner, run};
 pub use rt::settable::{FutureError, SettableFuture, SettableWait};

@@ -8,6 +8,7 @@
 pub(crate) mod callbacks;
 pub(crate) mod context;
 pub(crate) mod core;
+pub(crate) mod executor;
 pub(crate) mod fd_callbacks;
 pub(crate) mod loop_handle;
 pub(crate) mod remote;

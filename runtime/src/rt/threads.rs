@@ -399,35 +399,90 @@ where
     }
 }
 
+impl<T: Send + 'static> ToThread<T> {
+    /// A `ToThread` whose work is handed to `spawn` now (`run_in_executor` submits at once,
+    /// as asyncio's does), counted as outstanding by the loop `counted_by`.
+    pub(crate) fn started(
+        job: Box<dyn FnOnce() -> T + Send>,
+        counted_by: Option<Arc<LoopShared>>,
+        spawn: impl FnOnce(Box<dyn FnOnce() + Send>),
+    ) -> Self {
+        let this = ToThread {
+            job: None,
+            slot: Arc::new(Mutex::new(ToThreadSlot {
+                result: None,
+                waker: None,
+                counted_by: None,
+            })),
+        };
+        this.start(job, counted_by, spawn);
+        this
+    }
+
+    /// Hands `job` to `spawn`: run where `spawn` runs it, its result (or panic) goes to the
+    /// slot and wakes the awaiter. Work the executor drops without running it ends as a panic
+    /// that resumes in the awaiter, never as an await that hangs.
+    fn start(
+        &self,
+        job: Box<dyn FnOnce() -> T + Send>,
+        counted_by: Option<Arc<LoopShared>>,
+        spawn: impl FnOnce(Box<dyn FnOnce() + Send>),
+    ) {
+        if let Some(shared) = &counted_by {
+            shared.start_external();
+        }
+        lock(&self.slot).counted_by = counted_by;
+        let delivery = Delivery {
+            slot: Some(self.slot.clone()),
+        };
+        spawn(Box::new(move || {
+            let mut delivery = delivery;
+            let result = catch_unwind(AssertUnwindSafe(job));
+            delivery.deliver(result);
+        }));
+    }
+}
+
+/// Hands a worker's result to its `ToThread`; dropped undelivered (the executor dropped the
+/// work without running it), it hands over a panic instead.
+struct Delivery<T> {
+    slot: Option<Arc<Mutex<ToThreadSlot<T>>>>,
+}
+
+impl<T> Delivery<T> {
+    fn deliver(&mut self, result: std::thread::Result<T>) {
+        let Some(slot) = self.slot.take() else { return };
+        let waker = {
+            let mut slot = lock(&slot);
+            slot.result = Some(result);
+            slot.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        // After the wake has reached the loop's queue: see `LoopShared::external`.
+        ToThreadSlot::uncount(&slot);
+    }
+}
+
+impl<T> Drop for Delivery<T> {
+    fn drop(&mut self) {
+        self.deliver(Err(Box::new(
+            "corio: the executor dropped the work without running it",
+        )));
+    }
+}
+
 impl<T: Send + 'static> Future for ToThread<T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
         if let Some(job) = this.job.take() {
-            let loop_shared: Option<Arc<LoopShared>> =
-                context::try_with_current(|core| core.shared().clone());
-            if let Some(shared) = &loop_shared {
-                shared.start_external();
-            }
-            {
-                let mut slot = lock(&this.slot);
-                slot.waker = Some(cx.waker().clone());
-                slot.counted_by = loop_shared;
-            }
-            let slot = this.slot.clone();
-            pool().spawn_ok(async move {
-                let result = catch_unwind(AssertUnwindSafe(job));
-                let waker = {
-                    let mut slot = lock(&slot);
-                    slot.result = Some(result);
-                    slot.waker.take()
-                };
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-                // After the wake has reached the loop's queue: see `LoopShared::external`.
-                ToThreadSlot::uncount(&slot);
+            lock(&this.slot).waker = Some(cx.waker().clone());
+            let counted_by = context::try_with_current(|core| core.shared().clone());
+            this.start(job, counted_by, |work| {
+                pool().spawn_ok(async move { work() });
             });
             return Poll::Pending;
         }
