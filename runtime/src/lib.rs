@@ -26,14 +26,12 @@ pub use coroutine::{
 pub use join::as_completed::{AsCompleted, AsCompletedTimeout};
 pub use join::gather::{GatherAll, TryGatherAll};
 pub use rt::callbacks::{Handle, TimerHandle};
+pub use rt::concurrent::{ConcurrentError, ConcurrentFuture, run_coroutine_threadsafe};
 pub use rt::executor::{Executor, Job};
 pub use rt::loop_handle::{EventLoop, get_running_loop, time};
 pub use rt::runner::{Runner, run};
 pub use rt::settable::{FutureError, SettableFuture, SettableWait};
-pub use rt::threads::{
-    ConcurrentError, ConcurrentFuture, ThreadsafeHandle, ToThread, run_coroutine_threadsafe,
-    to_thread,
-};
+pub use rt::threads::{ThreadsafeHandle, ToThread, to_thread};
 pub use sync::barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use sync::condition::{Condition, ConditionGuard, ConditionWait};
 pub use sync::event::{Event, EventWait};

@@ -159,6 +159,8 @@ fn run_coroutine_threadsafe_after_the_loop_ends_is_cancelled() {
         err.downcast_ref::<&str>().copied(),
         Some("corio: run_coroutine_threadsafe(): Event loop is closed")
     );
+    // The concurrent future comes out of `run` unawaited, on purpose.
+    #[allow(clippy::async_yields_async)]
     let pending = virtual_run(async move {
         let lp = get_running_loop();
         // Submitted, then the loop ends before it runs the submission.

@@ -6,6 +6,7 @@
 //! (`crate::task`) and what waits on the loop's timers (`crate::time`) import it.
 
 pub(crate) mod callbacks;
+pub(crate) mod concurrent;
 pub(crate) mod context;
 pub(crate) mod core;
 pub(crate) mod executor;

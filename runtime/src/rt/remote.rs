@@ -86,6 +86,11 @@ pub(crate) struct LoopShared {
     /// [`LoopShared::start_external`], decremented by the worker *after* it has handed its
     /// result (and wake) to the loop, by [`LoopShared::finish_external`].
     external: AtomicUsize,
+    /// Threads blocked in a `ConcurrentFuture`'s `result` for a coroutine on this loop: thread
+    /// work that can finish only once the loop moves on, so it does not hold the virtual
+    /// clock (see [`LoopShared::external`]). Raised by the waiting thread; lowered by the
+    /// thread that finishes the future, before the waiter wakes.
+    blocked_on_loop: AtomicUsize,
     /// Whether [`Runner::run`](crate::Runner::run) is running this loop (`loop.is_running()`).
     running: AtomicBool,
     /// Whether the loop has ended (`loop.is_closed()`); set under the `remote` lock, so a
@@ -103,6 +108,7 @@ impl LoopShared {
             waker,
             sleeping: AtomicBool::new(false),
             external: AtomicUsize::new(0),
+            blocked_on_loop: AtomicUsize::new(0),
             running: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         }
@@ -180,9 +186,25 @@ impl LoopShared {
         self.wake();
     }
 
-    /// How much thread work is outstanding.
+    /// How much thread work is outstanding and can finish without the loop: the work
+    /// counted, less the threads blocked waiting for this loop's coroutines.
     pub(crate) fn external(&self) -> usize {
-        self.external.load(Ordering::SeqCst)
+        let blocked = self.blocked_on_loop.load(Ordering::SeqCst);
+        self.external.load(Ordering::SeqCst).saturating_sub(blocked)
+    }
+
+    /// A thread starts blocking on a coroutine of this loop; wakes the loop to see it.
+    pub(crate) fn start_blocked(&self) {
+        self.blocked_on_loop.fetch_add(1, Ordering::SeqCst);
+        self.wake();
+    }
+
+    /// `count` threads blocked on this loop's coroutines stop counting as blocked (their
+    /// result is ready, or they gave up).
+    pub(crate) fn end_blocked(&self, count: usize) {
+        if count > 0 {
+            self.blocked_on_loop.fetch_sub(count, Ordering::SeqCst);
+        }
     }
 
     /// Whether the loop is running (`loop.is_running()`).
