@@ -27,7 +27,7 @@
 //! | asyncio | corio |
 //! |---|---|
 //! | `async def f()`, `f()` not awaited | [`#[corio::coroutine] async fn f()`](coroutine) -> [`Coroutine`]; dropped unpolled, it reports `coroutine 'f' was never awaited` |
-//! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns |
+//! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns, and clean-up tasks their destructors spawn run to completion first (bounded by [`Runner::shutdown_timeout`]) |
 //! | `asyncio.Runner()` | [`Runner::new()`](Runner), with [`.virtual_time()`](Runner::virtual_time) for tests |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
 //! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::Cancelled`] or [`TaskError::Panicked`]) |

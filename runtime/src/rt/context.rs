@@ -64,18 +64,20 @@ impl<'a> Enter<'a> {
         Enter { core, ended: false }
     }
 
-    /// Cancels and drops every leftover task and callback, and closes the loop; returns the
-    /// first panic a destructor raised there. Never panics.
-    pub(crate) fn end(&mut self) -> Option<Payload> {
+    /// Cancels and drops every leftover task and callback (letting clean-up tasks run for up
+    /// to `grace_ns` of loop time), and closes the loop; returns the first panic a destructor
+    /// raised there. Never panics.
+    pub(crate) fn end(&mut self, grace_ns: u64) -> Option<Payload> {
         self.ended = true;
-        shutdown::end(self.core)
+        shutdown::end(self.core, grace_ns)
     }
 }
 
 impl Drop for Enter<'_> {
     fn drop(&mut self) {
         if !self.ended {
-            if let Some(payload) = self.end() {
+            // Unwinding: no grace period, the panic is on its way.
+            if let Some(payload) = self.end(0) {
                 shutdown::discard(payload);
             }
         }

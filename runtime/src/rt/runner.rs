@@ -12,11 +12,27 @@ use crate::rt::shutdown;
 use crate::rt::signals;
 use crate::rt::spawn;
 use crate::task::error::TaskError;
+use crate::time::delay::IntoDelay;
+
+/// How long the end of `run` lets clean-up tasks run by default: asyncio's bound on waiting
+/// for the default executor at the end of `asyncio.run`, 300 s.
+const DEFAULT_SHUTDOWN_TIMEOUT_NS: u64 = 300_000_000_000;
 
 /// Options of a loop, set through [`Runner`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Config {
     virtual_time: bool,
+    /// See [`Runner::shutdown_timeout`].
+    shutdown_timeout_ns: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            virtual_time: false,
+            shutdown_timeout_ns: DEFAULT_SHUTDOWN_TIMEOUT_NS,
+        }
+    }
 }
 
 /// Configures and runs an event loop, as asyncio's `Runner`.
@@ -51,12 +67,27 @@ impl Runner {
         self
     }
 
+    /// Bounds the loop time the end of [`run`](Runner::run) gives clean-up tasks (seconds, or
+    /// a `Duration`; 300 s by default, asyncio's bound at the end of `asyncio.run`). Past it
+    /// they are cancelled and `run` says so on stderr; `0` cancels them at once.
+    ///
+    /// # Panics
+    ///
+    /// For a NaN, infinite or overflowing timeout.
+    pub fn shutdown_timeout(mut self, timeout: impl IntoDelay) -> Self {
+        self.config.shutdown_timeout_ns = timeout.into_delay_nanos();
+        self
+    }
+
     /// Runs `future` to completion on a new loop on this thread and returns its output, as
     /// `asyncio.run`.
     ///
     /// The future runs as the loop's first task (`Task-1`; it need not be `'static` or `Send`).
     /// When it finishes, leftover tasks are cancelled and their futures dropped before `run`
-    /// returns, so no task outlives its loop. If the future panics, the panic resumes here
+    /// returns, so no task outlives its loop. A task their destructors spawn (asynchronous
+    /// clean-up, the substitute for an `await` in `finally`) runs to completion first, timers
+    /// and I/O included, for up to the [`shutdown_timeout`](Runner::shutdown_timeout) of loop
+    /// time; what is still running then is cancelled, and `run` says so on stderr. If the future panics, the panic resumes here
     /// after that clean-up; a panic in any other task is contained in that task's
     /// [`TaskError`].
     ///
@@ -117,7 +148,7 @@ impl Runner {
             unreachable!("a finished task has its output");
         };
         drop(main);
-        let destructor_panic = enter.end();
+        let destructor_panic = enter.end(self.config.shutdown_timeout_ns);
         drop(enter);
         // The main future's panic came first: it wins over a destructor's at the loop's end.
         if let Some(Err(TaskError::Panicked(payload))) = output {

@@ -1,6 +1,8 @@
 //! The end of a loop, as `asyncio.run`'s: leftover tasks are cancelled and their futures
-//! dropped, then the loop is closed and what it still holds (callbacks, what other threads
-//! sent too late, signal handlers, fd callbacks) is dropped on its thread.
+//! dropped; tasks their destructors spawn (asynchronous clean-up: a flush, a goodbye) run to
+//! completion, for at most the runner's shutdown timeout of loop time; then what is left is
+//! cancelled, the loop is closed and what it still holds (callbacks, what other threads sent
+//! too late, signal handlers, fd callbacks) is dropped on its thread.
 //!
 //! Whatever a destructor does there, the loop ends: each destructor runs under its own
 //! `catch_unwind`, so a panic in one neither stops the others nor leaves the loop half
@@ -9,7 +11,9 @@
 //! discarded, their payloads dropped (or, should that panic too, leaked).
 
 use std::any::Any;
+use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::task::Waker;
 
 use crate::rt::core::LoopCore;
 use crate::rt::signals;
@@ -57,10 +61,18 @@ pub(crate) fn discard(payload: Payload) {
     }
 }
 
-/// Ends `core`, running on this thread: cancels and drops every leftover task and callback,
-/// then closes the loop. Never panics: returns the first panic a destructor raised.
-pub(crate) fn end(core: &LoopCore) -> Option<Payload> {
+/// Ends `core`, running on this thread: cancels every leftover task, lets the clean-up tasks
+/// their destructors spawn run for up to `grace_ns` of loop time, cancels and drops what is
+/// left and every callback, then closes the loop. Never panics: returns the first panic a
+/// destructor (or a clean-up task's callback) raised.
+pub(crate) fn end(core: &LoopCore, grace_ns: u64) -> Option<Payload> {
     let mut panics = FirstPanic::default();
+    if grace_ns > 0 {
+        let drained = catch_unwind(AssertUnwindSafe(|| drain(core, grace_ns, &mut panics)));
+        if let Err(payload) = drained {
+            panics.keep(payload);
+        }
+    }
     let shut = catch_unwind(AssertUnwindSafe(|| shutdown(core, &mut panics)));
     if let Err(payload) = shut {
         panics.keep(payload);
@@ -70,6 +82,47 @@ pub(crate) fn end(core: &LoopCore) -> Option<Payload> {
         panics.keep(payload);
     }
     panics.into_inner()
+}
+
+/// Cancels every leftover task, then runs the loop (timers and I/O included) until no task
+/// is left, as `asyncio.run` awaits its cancelled tasks: a task a destructor spawned runs to
+/// its end. Past `grace_ns` of loop time, says so on stderr and returns (what is left is
+/// cancelled next, as before).
+fn drain(core: &LoopCore, grace_ns: u64, panics: &mut FirstPanic) {
+    core.take_remote();
+    let leftovers = core.task_entries();
+    if leftovers.is_empty() {
+        return;
+    }
+    for entry in leftovers {
+        entry.meta().request_cancel();
+        entry.waker().wake_by_ref();
+    }
+    let deadline_ns = core.now().saturating_add(grace_ns);
+    // A timer at the deadline: a virtual clock with nothing else to wait for jumps there
+    // instead of reporting a deadlock, and a real one wakes there.
+    let deadline = core.arm_timer(deadline_ns, Waker::noop().clone());
+    let mut fired = Vec::new();
+    loop {
+        let left = core.task_entries().len();
+        if left == 0 {
+            break;
+        }
+        if core.now() >= deadline_ns {
+            let seconds = grace_ns as f64 / 1e9;
+            // Not `eprintln!`: it panics when stderr is closed.
+            let _ = writeln!(
+                std::io::stderr(),
+                "corio::run(): {left} clean-up task(s) still running {seconds} s after the \
+                 main task finished were cancelled (see Runner::shutdown_timeout)"
+            );
+            break;
+        }
+        panics.catch(|| core.run_once(&mut fired));
+        // A pass a panic cut short leaves what it fired: dropped here, not run.
+        panics.drop_each(fired.drain(..));
+    }
+    core.disarm_timer(deadline);
 }
 
 /// Drops the callbacks still queued or armed, without running them (asyncio's `close()`
