@@ -1,12 +1,16 @@
 //! The end of `run` as `asyncio.run`'s: clean-up tasks spawned by the destructors of
-//! cancelled tasks run to completion, within `Runner::shutdown_timeout`.
+//! cancelled tasks run to completion, and the default pool's work returns, within
+//! `Runner::shutdown_timeout`.
 
 mod support;
 
 use std::future::{Future, poll_fn};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
+use std::time::{Duration, Instant};
 
-use corio_runtime::{Runner, create_task, sleep};
+use corio_runtime::{Runner, create_task, sleep, to_thread};
 use support::{log_at, take_trace, virtual_run};
 
 /// A future that never finishes: only cancellation ends it.
@@ -75,4 +79,37 @@ fn real_time_clean_up_finishes_too() {
     let trace = take_trace();
     assert_eq!(trace.len(), 3, "{trace:?}");
     assert!(trace[2].ends_with(" flushed"), "{trace:?}");
+}
+
+/// `to_thread` work a cancelled task started still returns before `run` does (asyncio's
+/// `shutdown_default_executor`), within the shutdown timeout.
+#[test]
+fn run_waits_for_the_default_pools_work() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let flag = finished.clone();
+    corio_runtime::run(async move {
+        create_task(to_thread(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            flag.store(true, Ordering::SeqCst);
+        }));
+        sleep(0).await;
+    });
+    assert!(finished.load(Ordering::SeqCst));
+}
+
+/// Past the shutdown timeout, `run` returns without the pool's work.
+#[test]
+fn run_stops_waiting_for_the_pool_at_the_shutdown_timeout() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let flag = finished.clone();
+    let started = Instant::now();
+    Runner::new().shutdown_timeout(0.05).run(async move {
+        create_task(to_thread(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            flag.store(true, Ordering::SeqCst);
+        }));
+        sleep(0).await;
+    });
+    assert!(!finished.load(Ordering::SeqCst));
+    assert!(started.elapsed() < Duration::from_secs(1));
 }

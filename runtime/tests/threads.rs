@@ -244,8 +244,9 @@ fn deadlock_is_still_reported() {
 
 /// Cancelled `to_thread` work no longer holds the virtual clock: the thread goes on (it
 /// cannot be stopped), but the loop's timers fire without waiting for it. The thread waits
-/// for a release the test sends only after `run` returned, so a loop that waited for it would
-/// see it time out instead.
+/// for a release the loop sends only after its `sleep(1)`, so a loop that waited for the
+/// thread would see it time out instead. (The end of `run` then waits for the thread, as
+/// `asyncio.run` waits for its default executor.)
 #[test]
 fn cancelled_to_thread_work_does_not_hold_virtual_time() {
     let (release, released) = mpsc::channel::<()>();
@@ -262,8 +263,8 @@ fn cancelled_to_thread_work_does_not_hold_virtual_time() {
         assert!(t.await.unwrap_err().is_cancelled());
         sleep(1).await;
         assert_eq!(time(), 1.0);
+        release.send(()).unwrap();
     });
-    release.send(()).unwrap();
     assert_eq!(reported.recv().unwrap(), "released");
 }
 

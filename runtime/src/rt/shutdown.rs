@@ -14,6 +14,7 @@ use std::any::Any;
 use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::Waker;
+use std::time::{Duration, Instant};
 
 use crate::rt::core::LoopCore;
 use crate::rt::signals;
@@ -72,6 +73,7 @@ pub(crate) fn end(core: &LoopCore, grace_ns: u64) -> Option<Payload> {
         if let Err(payload) = drained {
             panics.keep(payload);
         }
+        wait_for_pool_jobs(core, grace_ns);
     }
     let shut = catch_unwind(AssertUnwindSafe(|| shutdown(core, &mut panics)));
     if let Err(payload) = shut {
@@ -123,6 +125,31 @@ fn drain(core: &LoopCore, grace_ns: u64, panics: &mut FirstPanic) {
         panics.drop_each(fired.drain(..));
     }
     core.disarm_timer(deadline);
+}
+
+/// Waits, in real time and for at most `grace_ns`, for the `to_thread` jobs this loop started
+/// on the default pool (cancelled ones included), as `asyncio.run` shuts its default
+/// executor down; past it, says so on stderr.
+fn wait_for_pool_jobs(core: &LoopCore, grace_ns: u64) {
+    let shared = core.shared();
+    let deadline = Instant::now().checked_add(Duration::from_nanos(grace_ns));
+    while shared.pool_jobs() > 0 {
+        let now = Instant::now();
+        match deadline {
+            Some(deadline) if now >= deadline => {
+                let (jobs, seconds) = (shared.pool_jobs(), grace_ns as f64 / 1e9);
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "corio::run(): {jobs} to_thread job(s) still running {seconds} s after the \
+                     main task finished were not waited for (see Runner::shutdown_timeout)"
+                );
+                return;
+            }
+            // Each job's end unparks this thread.
+            Some(deadline) => std::thread::park_timeout(deadline - now),
+            None => std::thread::park(),
+        }
+    }
 }
 
 /// Drops the callbacks still queued or armed, without running them (asyncio's `close()`

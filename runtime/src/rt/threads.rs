@@ -222,8 +222,13 @@ impl<T: Send + 'static> Future for ToThread<T> {
         if let Some(job) = this.job.take() {
             lock(&this.slot).waker = Some(cx.waker().clone());
             let counted_by = context::try_with_current(|core| core.shared().clone());
+            // Counted until the job returns, cancelled or not: the end of `run` waits for it.
+            let pool_job = counted_by.as_ref().map(LoopShared::start_pool_job);
             this.start(job, counted_by, |work| {
-                pool().spawn_ok(async move { work() });
+                pool().spawn_ok(async move {
+                    work();
+                    drop(pool_job);
+                });
             });
             return Poll::Pending;
         }
