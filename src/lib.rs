@@ -110,6 +110,42 @@
 //! The loop runs on one thread and its tasks need not be `Send`. Task wakers are `Send + Sync`:
 //! a wake from any thread unparks the loop. [`TaskRef`] and [`Task::cancel`] work from any
 //! thread.
+//!
+//! The loop's objects ([`Event`], [`Queue`], [`SettableFuture`], ...) are not `Send`. To use
+//! one from another thread, bridge it on the loop with [`EventLoop::threadsafe`]: the
+//! [`Threadsafe`] handle is `Send`, and each [`call`](Threadsafe::call) runs on the loop, as
+//! `loop.call_soon_threadsafe` (refused with [`LoopClosed`] once the loop has ended). Each
+//! is one line on the other thread:
+//!
+//! ```
+//! use std::rc::Rc;
+//!
+//! use corio::{Event, Queue, SettableFuture, get_running_loop, run};
+//!
+//! run(async {
+//!     let lp = get_running_loop();
+//!     let event = Rc::new(Event::new());
+//!     let queue: Rc<Queue<u32>> = Rc::new(Queue::new(0));
+//!     let fut: SettableFuture<&str> = lp.create_future();
+//!     let (remote_event, remote_queue, remote_fut) = (
+//!         lp.threadsafe(event.clone()),
+//!         lp.threadsafe(queue.clone()),
+//!         lp.threadsafe(fut.clone()),
+//!     );
+//!     std::thread::spawn(move || {
+//!         remote_queue.call(|queue| queue.put_nowait(7).unwrap()).unwrap();
+//!         remote_fut.call(|fut| fut.set_result("done")).unwrap();
+//!         remote_event.call(|event| event.set()).unwrap();
+//!     });
+//!     event.wait().await;
+//!     assert_eq!(queue.get().await.unwrap(), 7);
+//!     assert_eq!(fut.await.unwrap(), "done");
+//! });
+//! ```
+//!
+//! A [`ConcurrentFuture`] (from [`run_coroutine_threadsafe`]) is itself awaitable on a loop,
+//! as asyncio's `wrap_future`, and [`EventLoop::run_in_executor`] runs blocking work on a pool
+//! of the program's own.
 
 #![warn(
     missing_docs,
@@ -265,9 +301,9 @@ pub use corio_runtime::{
 };
 pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
 pub use corio_runtime::{
-    ConcurrentError, ConcurrentFuture, EventLoop, Executor, FutureError, Handle, Job,
-    SettableFuture, SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
-    run_coroutine_threadsafe, to_thread,
+    ConcurrentError, ConcurrentFuture, EventLoop, Executor, FutureError, Handle, Job, LoopClosed,
+    SettableFuture, SettableWait, Threadsafe, ThreadsafeHandle, TimerHandle, ToThread,
+    get_running_loop, run_coroutine_threadsafe, to_thread,
 };
 pub use corio_runtime::{
     IncompleteReadError, LimitOverrunError, Server, StreamAddr, StreamReader, StreamWriter,

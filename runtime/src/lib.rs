@@ -25,6 +25,7 @@ pub use coroutine::{
 };
 pub use join::as_completed::{AsCompleted, AsCompletedTimeout};
 pub use join::gather::{GatherAll, TryGatherAll};
+pub use rt::bridge::{LoopClosed, Threadsafe};
 pub use rt::callbacks::{Handle, TimerHandle};
 pub use rt::concurrent::{ConcurrentError, ConcurrentFuture, run_coroutine_threadsafe};
 pub use rt::executor::{Executor, Job};

@@ -16,6 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use crate::rt::bridge;
 use crate::rt::core::LoopCore;
 use crate::rt::signals;
 
@@ -196,6 +197,7 @@ fn shutdown(core: &LoopCore, panics: &mut FirstPanic) {
 fn close(core: &LoopCore, panics: &mut FirstPanic) {
     let late = core.shared().close();
     panics.drop_each(late);
+    panics.drop_each(bridge::release_all(core.id()));
     drop_callbacks(core, panics);
     signals::remove_all(core, panics);
     let watches = core.unwatch_all_fds();
