@@ -27,7 +27,7 @@
 //! | asyncio | corio |
 //! |---|---|
 //! | `async def f()`, `f()` not awaited | [`#[corio::coroutine] async fn f()`](coroutine) -> [`Coroutine`]; dropped unpolled, it reports `coroutine 'f' was never awaited` |
-//! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns |
+//! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns, and clean-up tasks their destructors spawn run to completion first (bounded by [`Runner::shutdown_timeout`]) |
 //! | `asyncio.Runner()` | [`Runner::new()`](Runner), with [`.virtual_time()`](Runner::virtual_time) for tests |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
 //! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::is_cancelled`] or [`TaskError::is_panic`]); [`create_task_try(fut)`](create_task_try) for a task whose `Err` is a failure (see [Errors](#errors-err-panic-and-cancellation)) |
@@ -46,6 +46,8 @@
 //! | `asyncio.get_running_loop()`, `loop.time()`, `loop.call_soon/call_later/call_at(...)` | [`get_running_loop()`](get_running_loop) -> [`EventLoop`] (prints `<corio.EventLoop running=True closed=False debug=False>`); `call_*` return a [`Handle`] / [`TimerHandle`] with `cancel()` |
 //! | `loop.call_soon_threadsafe(cb)`, `asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)` | [`EventLoop::call_soon_threadsafe`], [`run_coroutine_threadsafe(fut, &loop)`](run_coroutine_threadsafe) -> [`ConcurrentFuture`] with `result(timeout)` |
 //! | `await asyncio.to_thread(f)` | [`to_thread(f).await`](to_thread) (a shared thread pool; a panic in `f` resumes in the awaiter) |
+//! | `await asyncio.wrap_future(cf)`, `cf.add_done_callback(f)` | `cf.await` ([`ConcurrentFuture`] is a `Future` on any loop), [`cf.add_done_callback(f)`](ConcurrentFuture::add_done_callback) |
+//! | `await loop.run_in_executor(executor, f)` | [`loop.run_in_executor(&executor, f).await`](EventLoop::run_in_executor) (any [`Executor`]: futures-executor's `ThreadPool`, or a `Fn(Job)`) |
 //! | `loop.add_reader(fd, cb)`, `add_writer`, `remove_reader(fd)`, `remove_writer` | [`EventLoop::add_reader`] and the rest: level-triggered (once per pass while the fd is ready), `fd` a `RawFd` the caller keeps open until it removes the callback |
 //! | `loop.add_signal_handler(signal.SIGTERM, cb)`, `remove_signal_handler(sig)` | [`EventLoop::add_signal_handler`]`(signal::SIGTERM, cb)` ([`signal`] has `SIGINT`, `SIGTERM`, `SIGHUP`, `SIGUSR1`, `SIGUSR2`): `cb` runs on the loop's thread in a loop pass; removing gives the signal its default back |
 //! | Ctrl-C under `asyncio.run`: `KeyboardInterrupt` | on the main thread, the first SIGINT cancels the main task (its destructors run) and [`run`] panics with `KeyboardInterrupt`; a second one ends the process by SIGINT at once |
@@ -245,6 +247,42 @@
 //! The loop runs on one thread and its tasks need not be `Send`. Task wakers are `Send + Sync`:
 //! a wake from any thread unparks the loop. [`TaskRef`] and [`Task::cancel`] work from any
 //! thread.
+//!
+//! The loop's objects ([`Event`], [`Queue`], [`SettableFuture`], ...) are not `Send`. To use
+//! one from another thread, bridge it on the loop with [`EventLoop::threadsafe`]: the
+//! [`Threadsafe`] handle is `Send`, and each [`call`](Threadsafe::call) runs on the loop, as
+//! `loop.call_soon_threadsafe` (refused with [`LoopClosed`] once the loop has ended). Each
+//! is one line on the other thread:
+//!
+//! ```
+//! use std::rc::Rc;
+//!
+//! use corio::{Event, Queue, SettableFuture, get_running_loop, run};
+//!
+//! run(async {
+//!     let lp = get_running_loop();
+//!     let event = Rc::new(Event::new());
+//!     let queue: Rc<Queue<u32>> = Rc::new(Queue::new(0));
+//!     let fut: SettableFuture<&str> = lp.create_future();
+//!     let (remote_event, remote_queue, remote_fut) = (
+//!         lp.threadsafe(event.clone()),
+//!         lp.threadsafe(queue.clone()),
+//!         lp.threadsafe(fut.clone()),
+//!     );
+//!     std::thread::spawn(move || {
+//!         remote_queue.call(|queue| queue.put_nowait(7).unwrap()).unwrap();
+//!         remote_fut.call(|fut| fut.set_result("done")).unwrap();
+//!         remote_event.call(|event| event.set()).unwrap();
+//!     });
+//!     event.wait().await;
+//!     assert_eq!(queue.get().await.unwrap(), 7);
+//!     assert_eq!(fut.await.unwrap(), "done");
+//! });
+//! ```
+//!
+//! A [`ConcurrentFuture`] (from [`run_coroutine_threadsafe`]) is itself awaitable on a loop,
+//! as asyncio's `wrap_future`, and [`EventLoop::run_in_executor`] runs blocking work on a pool
+//! of the program's own.
 
 #![warn(
     missing_docs,
@@ -400,9 +438,9 @@ pub use corio_runtime::{
 };
 pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
 pub use corio_runtime::{
-    ConcurrentError, ConcurrentFuture, DoneCallbackId, EventLoop, FutureError, Handle,
-    SettableFuture, SettableWait, ThreadsafeHandle, TimerHandle, ToThread, get_running_loop,
-    run_coroutine_threadsafe, to_thread,
+    ConcurrentError, ConcurrentFuture, DoneCallbackId, EventLoop, Executor, FutureError, Handle,
+    Job, LoopClosed, SettableFuture, SettableWait, Threadsafe, ThreadsafeHandle, TimerHandle,
+    ToThread, get_running_loop, run_coroutine_threadsafe, to_thread,
 };
 pub use corio_runtime::{
     IncompleteReadError, LimitOverrunError, Server, StreamAddr, StreamReader, StreamWriter,

@@ -104,6 +104,21 @@ impl Parse for CoroutineFn {
 impl CoroutineFn {
     /// Every misuse of the signature, each to `errors`, so the user fixes them in one round.
     fn validate(&self, errors: &mut Errors) {
+        // The outer attribute runs first and sees this one; the inner one would then see a
+        // plain fn and complain that `async` is missing.
+        for attr in &self.attrs {
+            let path = attr.path();
+            if path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == "coroutine")
+            {
+                errors.push(syn::Error::new_spanned(
+                    attr,
+                    "`#[corio::coroutine]` is given twice: once is enough",
+                ));
+            }
+        }
         let sig = &self.sig;
         if sig.asyncness.is_none() {
             errors.push(syn::Error::new(

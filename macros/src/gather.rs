@@ -73,7 +73,20 @@ impl Children {
             if is_option(input) {
                 break;
             }
-            children.push(input.parse::<Expr>()?);
+            if input.peek(Token![,]) {
+                let comma: Token![,] = input.parse()?;
+                return Err(syn::Error::new(
+                    comma.span,
+                    format!(
+                        "expected a future before this `,`: `{macro_name}!` takes futures \
+                         separated by single commas, as `{macro_name}!(a, b)`"
+                    ),
+                ));
+            }
+            let child = input.parse::<Expr>().map_err(|error| {
+                syn::Error::new(error.span(), format!("expected a future here: {usage}"))
+            })?;
+            children.push(child);
             if input.is_empty() {
                 break;
             }
@@ -110,6 +123,12 @@ impl Parse for Gather {
             ));
         }
         let try_token: Option<Token![try]> = input.parse()?;
+        if let Some(again) = input.parse::<Option<Token![try]>>()? {
+            return Err(syn::Error::new(
+                again.span,
+                "`try` is written once, before the futures: `gather!(try a, b)`",
+            ));
+        }
         if let Some(try_token) = &try_token {
             if input.is_empty() {
                 return Err(syn::Error::new(

@@ -46,7 +46,16 @@ impl Parse for WaitFor {
                 format!("`wait_for!` needs a future and a timeout: {USAGE}"),
             ));
         }
-        let future: Expr = input.parse()?;
+        if input.peek(Token![,]) {
+            let comma: Token![,] = input.parse()?;
+            return Err(syn::Error::new(
+                comma.span,
+                format!("expected the future before this `,`: {USAGE}"),
+            ));
+        }
+        let future: Expr = input.parse().map_err(|error| {
+            syn::Error::new(error.span(), format!("expected a future here: {USAGE}"))
+        })?;
         if input.is_empty() {
             return Err(missing_timeout(&future));
         }
@@ -119,9 +128,10 @@ impl Parse for Timeout {
 impl WaitFor {
     fn expand(&self) -> TokenStream {
         let private = self.krate.private();
-        // Spanned at the user's tokens, so "is not a timeout" points at the argument at fault
-        // ("is not a future" does already: the future is an argument of `wait_for`).
-        let future = &self.future;
+        // Spanned at the user's tokens, so "is not a future" and "is not a timeout" point at
+        // the argument at fault, once: the future is made one before `wait_for` sees it, so
+        // no bound of the runtime's is in the error.
+        let future = crate::gather::into_future(&private, &self.future);
         let timeout_ns = match &self.timeout {
             Timeout::Never(none) => quote_spanned! {none.span()=>
                 #private::core::option::Option::None

@@ -176,20 +176,65 @@ pin_project! {
     /// coroutine`).
     #[must_use = "a coroutine does nothing unless awaited or spawned"]
     pub struct Coroutine<F> {
-        info: &'static CoroutineInfo,
-        state: CoroutineState,
-        // The index in `info.sites` of the await the body is suspended at, or `NO_SITE`.
-        site: u16,
+        frame: Frame,
         #[pin]
         future: F,
     }
 
     impl<F> PinnedDrop for Coroutine<F> {
         fn drop(this: Pin<&mut Self>) {
-            if this.state == CoroutineState::Created {
-                report_never_awaited(this.info);
+            if this.frame.state == CoroutineState::Created {
+                report_never_awaited(this.frame.info);
             }
         }
+    }
+}
+
+/// What a coroutine holds beside its body's future. Not generic: the work around each poll
+/// is done by its methods (out of line when unoptimised, `#[inline]` being a hint only
+/// optimised builds take), so the per-coroutine `poll` on the path of every nested await
+/// stays a few words of stack even unoptimised (a debug build's recursion is
+/// as deep as with bare `async fn`s, give or take a constant).
+struct Frame {
+    info: &'static CoroutineInfo,
+    /// `Running` while the body is polled, and after a poll that unwound (see `state`).
+    state: CoroutineState,
+    /// Suspended: the index in `info.sites` of the await the body is at, or `NO_SITE`.
+    /// Running: the site the enclosing coroutine had, restored when the poll ends.
+    site: u16,
+}
+
+impl Frame {
+    /// The state as seen from outside a poll. No safe code can look at a coroutine while it
+    /// is polled, so `Running` seen from outside means its body panicked: it is closed.
+    fn state(&self) -> CoroutineState {
+        match self.state {
+            CoroutineState::Running => CoroutineState::Closed,
+            state => state,
+        }
+    }
+
+    /// Before the body's poll: resumed, the body continues inside the await it is suspended
+    /// at; the enclosing coroutine's site is kept until [`leave`](Frame::leave).
+    #[inline]
+    fn enter(&mut self) {
+        if self.state() == CoroutineState::Closed {
+            polled_after_close(self.info);
+        }
+        self.state = CoroutineState::Running;
+        self.site = SITE.replace(self.site);
+    }
+
+    /// After the body's poll: records where it is suspended, or that it returned, and gives
+    /// the enclosing coroutine its site back.
+    #[inline]
+    fn leave(&mut self, ready: bool) {
+        let site = SITE.replace(self.site);
+        (self.state, self.site) = if ready {
+            (CoroutineState::Closed, NO_SITE)
+        } else {
+            (CoroutineState::Suspended, site)
+        };
     }
 }
 
@@ -199,9 +244,11 @@ impl<F: Future> Coroutine<F> {
     #[inline(always)]
     pub fn new(info: &'static CoroutineInfo, future: F) -> Self {
         Coroutine {
-            info,
-            state: CoroutineState::Created,
-            site: NO_SITE,
+            frame: Frame {
+                info,
+                state: CoroutineState::Created,
+                site: NO_SITE,
+            },
             future,
         }
     }
@@ -211,22 +258,22 @@ impl<F> Coroutine<F> {
     /// The coroutine's name (Python's `__name__`): the fn's name, or the attribute's
     /// `name = "..."`.
     pub fn name(&self) -> &'static str {
-        self.info.name
+        self.frame.info.name
     }
 
     /// The module its fn is defined in, as `module_path!()` there.
     pub fn module_path(&self) -> &'static str {
-        self.info.module_path
+        self.frame.info.module_path
     }
 
     /// What the coroutine knows statically: name, module path, await sites.
     pub fn info(&self) -> &'static CoroutineInfo {
-        self.info
+        self.frame.info
     }
 
     /// Its state, as `inspect.getcoroutinestate`.
     pub fn state(&self) -> CoroutineState {
-        self.state
+        self.frame.state()
     }
 
     /// The `.await` it is suspended at, while [`Suspended`](CoroutineState::Suspended)
@@ -236,8 +283,8 @@ impl<F> Coroutine<F> {
     /// `#[corio::coroutine]`; suspended at one of those, this is the last instrumented await
     /// the body reached during the poll, or `None`.
     pub fn await_site(&self) -> Option<&'static AwaitSite> {
-        match self.state {
-            CoroutineState::Suspended => self.info.sites.get(usize::from(self.site)),
+        match self.frame.state {
+            CoroutineState::Suspended => self.frame.info.sites.get(usize::from(self.frame.site)),
             _ => None,
         }
     }
@@ -246,49 +293,22 @@ impl<F> Coroutine<F> {
 impl<F: Future> Future for Coroutine<F> {
     type Output = F::Output;
 
-    #[inline]
+    // Kept to what must be generic, with no drop guard (whose landing pad would take stack
+    // in every level of a debug build): see `Frame`. A panic in the body leaves the state
+    // `Running`, which reads as `Closed` (an exception closes a Python coroutine).
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if *this.state == CoroutineState::Closed {
-            polled_after_close(this.info);
-        }
-        *this.state = CoroutineState::Running;
-        // Resumed, the body continues inside the await it is suspended at.
-        let outer = SITE.replace(*this.site);
-        // A panic in the body closes the coroutine (as an exception closes a Python one).
-        let closer = CloseOnUnwind { state: this.state };
+        this.frame.enter();
         let poll = this.future.poll(cx);
-        std::mem::forget(closer);
-        let site = SITE.replace(outer);
-        match poll {
-            Poll::Ready(output) => {
-                *this.state = CoroutineState::Closed;
-                *this.site = NO_SITE;
-                Poll::Ready(output)
-            }
-            Poll::Pending => {
-                *this.state = CoroutineState::Suspended;
-                *this.site = site;
-                Poll::Pending
-            }
-        }
+        this.frame.leave(matches!(poll, Poll::Ready(_)));
+        poll
     }
 }
 
 impl<F: Future> futures_core::FusedFuture for Coroutine<F> {
     fn is_terminated(&self) -> bool {
-        self.state == CoroutineState::Closed
-    }
-}
-
-/// Sets the state to `Closed` if dropped, i.e. if the body's poll unwinds.
-struct CloseOnUnwind<'a> {
-    state: &'a mut CoroutineState,
-}
-
-impl Drop for CloseOnUnwind<'_> {
-    fn drop(&mut self) {
-        *self.state = CoroutineState::Closed;
+        self.state() == CoroutineState::Closed
     }
 }
 
@@ -307,7 +327,11 @@ impl<F> fmt::Debug for Coroutine<F> {
     /// `<coroutine object NAME at 0x...>`, as Python's `repr`; the address is the
     /// coroutine's own (it may move until first polled).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<coroutine object {} at {:p}>", self.info.name, self)
+        write!(
+            f,
+            "<coroutine object {} at {:p}>",
+            self.frame.info.name, self
+        )
     }
 }
 

@@ -25,15 +25,15 @@ pub use coroutine::{
 };
 pub use join::as_completed::{AsCompleted, AsCompletedFixed, AsCompletedTimeout};
 pub use join::gather::{GatherAll, TryGatherAll};
+pub use rt::bridge::{LoopClosed, Threadsafe};
 pub use rt::callbacks::{Handle, TimerHandle};
+pub use rt::concurrent::{ConcurrentError, ConcurrentFuture, run_coroutine_threadsafe};
+pub use rt::executor::{Executor, Job};
 pub use rt::loop_handle::{EventLoop, get_running_loop, time};
 pub use rt::runner::{Runner, run};
 pub use rt::settable::{DoneCallbackId, FutureError, SettableFuture, SettableWait};
 pub use rt::task_output::{NeverRetrieved, NeverRetrievedHook, set_never_retrieved_hook};
-pub use rt::threads::{
-    ConcurrentError, ConcurrentFuture, ThreadsafeHandle, ToThread, run_coroutine_threadsafe,
-    to_thread,
-};
+pub use rt::threads::{ThreadsafeHandle, ToThread, to_thread};
 pub use sync::barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use sync::condition::{Condition, ConditionGuard, ConditionWait};
 pub use sync::event::{Event, EventWait};

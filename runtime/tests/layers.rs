@@ -9,10 +9,10 @@
 //!   (`selector`, and `signal`, the process-wide side of signal handling): only `util/`;
 //! * `sync/`: only `sync/` and `util/` (no loop: the primitives run on any executor);
 //! * `join/`: only `join/` and the portable timer's modules in `time/` (no loop);
-//! * `rt/`'s loop core (every `rt/` module but the three below): `rt/`, `util/`, `time/`'s
+//! * `rt/`'s loop core (every `rt/` module but the four below): `rt/`, `util/`, `time/`'s
 //!   and `io/`'s leaves, and `task/error`, a leaf;
 //! * `task/`, the rest of `time/` and `io/`, and `rt/`'s loop-object modules (`loop_handle`, `threads`,
-//!   `settable`, which spawn tasks and arm timers as user code does): anything, as long as no
+//!   `concurrent`, `settable`, which spawn tasks and arm timers as user code does): anything, as long as no
 //!   cycle forms outside `rt/`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +20,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const FOLDERS: [&str; 7] = ["rt", "task", "time", "io", "sync", "join", "util"];
-const RT_UPPER: [&str; 3] = ["rt/loop_handle", "rt/threads", "rt/settable"];
+const RT_UPPER: [&str; 4] = [
+    "rt/loop_handle",
+    "rt/threads",
+    "rt/concurrent",
+    "rt/settable",
+];
 const LEAVES: [&str; 6] = [
     "time/clock",
     "time/delay",

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::future::IntoFuture;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use corio_runtime::__private::wait_for;
@@ -141,7 +142,7 @@ fn a_dropped_awaiter_cancels_the_future() {
             let fut = fut.clone();
             async move { fut.await }
         });
-        let timed_out = wait_for(fut.clone(), Some(1_000_000_000)).await;
+        let timed_out = wait_for(fut.clone().into_future(), Some(1_000_000_000)).await;
         assert!(timed_out.is_err());
         assert!(fut.cancelled());
         assert_eq!(other.await.unwrap(), Err(FutureError::Cancelled));

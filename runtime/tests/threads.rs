@@ -159,6 +159,8 @@ fn run_coroutine_threadsafe_after_the_loop_ends_is_cancelled() {
         err.downcast_ref::<&str>().copied(),
         Some("corio: run_coroutine_threadsafe(): Event loop is closed")
     );
+    // The concurrent future comes out of `run` unawaited, on purpose.
+    #[allow(clippy::async_yields_async)]
     let pending = virtual_run(async move {
         let lp = get_running_loop();
         // Submitted, then the loop ends before it runs the submission.
@@ -238,4 +240,53 @@ fn deadlock_is_still_reported() {
         let fut: SettableFuture<u32> = SettableFuture::new();
         let _ = fut.clone().await;
     });
+}
+
+/// Cancelled `to_thread` work no longer holds the virtual clock: the thread goes on (it
+/// cannot be stopped), but the loop's timers fire without waiting for it. The thread waits
+/// for a release the loop sends only after its `sleep(1)`, so a loop that waited for the
+/// thread would see it time out instead. (The end of `run` then waits for the thread, as
+/// `asyncio.run` waits for its default executor.)
+#[test]
+fn cancelled_to_thread_work_does_not_hold_virtual_time() {
+    let (release, released) = mpsc::channel::<()>();
+    let (report, reported) = mpsc::channel::<&'static str>();
+    virtual_run(async move {
+        let t = create_task(to_thread(move || {
+            let got = released.recv_timeout(Duration::from_secs(60));
+            report
+                .send(if got.is_ok() { "released" } else { "timed out" })
+                .unwrap();
+        }));
+        sleep(0).await;
+        assert!(t.cancel());
+        assert!(t.await.unwrap_err().is_cancelled());
+        sleep(1).await;
+        assert_eq!(time(), 1.0);
+        release.send(()).unwrap();
+    });
+    assert_eq!(reported.recv().unwrap(), "released");
+}
+
+/// A cancelled `to_thread` whose thread waits on the loop's own timers does not freeze the
+/// loop either: the clock moves on, and the loop's end cancels what the thread waits for.
+#[test]
+fn cancelled_to_thread_work_waiting_on_the_loop_does_not_hang() {
+    let (report, reported) = mpsc::channel();
+    virtual_run(async move {
+        let lp = get_running_loop();
+        let t = create_task(to_thread(move || {
+            let waited = run_coroutine_threadsafe(sleep(5), &lp).result_blocking();
+            report.send(format!("{waited:?}")).unwrap();
+        }));
+        // Until the thread's coroutine runs on the loop (main, the thread's task, its relay).
+        while corio_runtime::all_tasks().len() < 3 {
+            sleep(0).await;
+        }
+        assert!(t.cancel());
+        let _ = t.await;
+        sleep(1).await;
+        assert_eq!(time(), 1.0);
+    });
+    assert_eq!(reported.recv().unwrap(), "Err(Cancelled)");
 }

@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::ptr;
 
 use crate::rt::core::LoopCore;
+use crate::rt::shutdown::{self, Payload};
 
 thread_local! {
     /// The loop running on this thread, or null. Set only by [`Enter`], which clears it before
@@ -37,11 +38,13 @@ pub(crate) fn try_with_current<R>(f: impl FnOnce(&LoopCore) -> R) -> Option<R> {
     Some(f(unsafe { &*core }))
 }
 
-/// Marks a loop as running on this thread for as long as it lives; on drop (normal return or
-/// unwinding) it cancels and drops every leftover task and callback, marks the loop closed,
-/// then unmarks the thread.
+/// Marks a loop as running on this thread for as long as it lives. [`Enter::end`] ends the
+/// loop (see [`shutdown`](crate::rt::shutdown)); dropped without it (a panic unwinding out of
+/// the loop), it ends the loop itself, discarding a destructor's panic there, since the one
+/// unwinding comes first. Either way the thread is unmarked last, whatever a destructor did.
 pub(crate) struct Enter<'a> {
     core: &'a LoopCore,
+    ended: bool,
 }
 
 impl<'a> Enter<'a> {
@@ -58,14 +61,26 @@ impl<'a> Enter<'a> {
             }
             current.set(core);
         });
-        Enter { core }
+        Enter { core, ended: false }
+    }
+
+    /// Cancels and drops every leftover task and callback (letting clean-up tasks run for up
+    /// to `grace_ns` of loop time), and closes the loop; returns the first panic a destructor
+    /// raised there. Never panics.
+    pub(crate) fn end(&mut self, grace_ns: u64) -> Option<Payload> {
+        self.ended = true;
+        shutdown::end(self.core, grace_ns)
     }
 }
 
 impl Drop for Enter<'_> {
     fn drop(&mut self) {
-        self.core.shutdown();
-        self.core.close();
+        if !self.ended {
+            // Unwinding: no grace period, the panic is on its way.
+            if let Some(payload) = self.end(0) {
+                shutdown::discard(payload);
+            }
+        }
         CURRENT.with(|current| current.set(ptr::null()));
     }
 }

@@ -51,10 +51,11 @@ use crate::io::selector::{Direction, Selector, WatchKind, Woken};
 use crate::rt::callbacks::{self, Callback, Fired};
 use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::{LoopShared, Remote};
-use crate::rt::signals::{self, Signals};
+use crate::rt::signals::Signals;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
 use crate::time::clock::Clock;
 use crate::time::wheel::{TimerKey, Wheel};
+use crate::util::slab_shrink::ShrinkPolicy;
 
 /// Numbers loops, so a future armed on one loop can tell it is polled on another.
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
@@ -86,6 +87,8 @@ pub(crate) struct LoopCore {
     /// The callbacks of armed `call_later`/`call_at` timers; a timer's waker is a marker
     /// naming its slot here (see `callbacks::marker_waker`).
     timer_callbacks: RefCell<Slab<Callback>>,
+    /// Gives `timer_callbacks`' slots back after a burst.
+    timer_callbacks_shrink: Cell<ShrinkPolicy>,
     /// What other threads sent, taken in one swap (a reused buffer).
     remote_buf: RefCell<Vec<Remote>>,
     /// Every task that has not finished, so `all_tasks()` can list them and the end of `run`
@@ -122,6 +125,7 @@ impl LoopCore {
             just_selected: Cell::new(false),
             signals: RefCell::new(Signals::new()),
             timer_callbacks: RefCell::new(Slab::new()),
+            timer_callbacks_shrink: Cell::new(ShrinkPolicy::new()),
             remote_buf: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
             next_task_id: Cell::new(1),
@@ -184,6 +188,16 @@ impl LoopCore {
         (slot, key)
     }
 
+    /// Takes the callback out of `slot` of `slots` (the borrowed `timer_callbacks`), giving
+    /// the slots back once mostly empty after a burst.
+    fn remove_timer_callback(&self, slots: &mut Slab<Callback>, slot: usize) -> Callback {
+        let callback = slots.remove(slot);
+        let mut shrink = self.timer_callbacks_shrink.get();
+        shrink.after_remove(slots);
+        self.timer_callbacks_shrink.set(shrink);
+        callback
+    }
+
     /// Disarms the `call_at` callback in `slot` if it is still `callback`'s (it has not fired).
     pub(crate) fn cancel_call_at(&self, slot: usize, key: TimerKey, callback: &Callback) {
         let armed = {
@@ -191,7 +205,7 @@ impl LoopCore {
             let ours = slots.get(slot).is_some_and(|c| c.same(callback));
             // The slot is ours until the timer fires; after that the loop holds the callback
             // until the pass's end, where it sees it cancelled.
-            ours.then(|| slots.remove(slot))
+            ours.then(|| self.remove_timer_callback(&mut slots, slot))
         };
         if armed.is_some() {
             self.disarm_timer(key);
@@ -353,7 +367,7 @@ impl LoopCore {
 
     /// Moves what other threads sent to the back of the ready queue.
     #[inline]
-    fn take_remote(&self) {
+    pub(crate) fn take_remote(&self) {
         if self.shared.has_remote() {
             self.take_remote_slow();
         }
@@ -484,7 +498,9 @@ impl LoopCore {
             let now = self.clock.now();
             self.timers.borrow_mut().fire_due(now, |waker| {
                 fired.push(match callbacks::marker_slot(&waker) {
-                    Some(slot) => Fired::Call(self.timer_callbacks.borrow_mut().remove(slot)),
+                    Some(slot) => Fired::Call(
+                        self.remove_timer_callback(&mut self.timer_callbacks.borrow_mut(), slot),
+                    ),
                     None => Fired::Wake(waker),
                 })
             });
@@ -550,53 +566,31 @@ impl LoopCore {
         true
     }
 
-    /// Drops the callbacks still queued or armed, without running them (asyncio's `close()`
-    /// discards its ready queue and timers). Returns whether there were any.
-    fn drop_callbacks(&self) -> bool {
+    // ---- The loop's end (for `rt::shutdown`).
+
+    /// Whether a task step is ready.
+    pub(crate) fn has_ready(&self) -> bool {
+        !self.ready.borrow().is_empty()
+    }
+
+    /// Runs the next ready task step, if any, and takes what other threads sent meanwhile;
+    /// returns whether there was a step.
+    pub(crate) fn run_one_step(&self) -> bool {
+        let ran = self.run_ready_item();
+        self.take_remote();
+        ran
+    }
+
+    /// Takes the callbacks still queued or armed, so the caller drops them outside the
+    /// loop's borrows (a closure's destructor may schedule more).
+    pub(crate) fn take_callbacks(&self) -> (VecDeque<(u64, Callback)>, Slab<Callback>) {
         let queued = std::mem::take(&mut *self.callbacks.borrow_mut());
         let armed = std::mem::take(&mut *self.timer_callbacks.borrow_mut());
-        let any = !queued.is_empty() || !armed.is_empty();
-        // Dropped outside the borrows: a closure's destructor may schedule more.
-        drop(queued);
-        drop(armed);
-        any
+        (queued, armed)
     }
 
-    /// Cancels every unfinished task and runs the loop, without advancing time, until each
-    /// one's future has been dropped. A destructor may spawn a task (asynchronous cleanup):
-    /// it runs while it has ready steps, then it is cancelled too.
-    pub(crate) fn shutdown(&self) {
-        loop {
-            self.take_remote();
-            // Woken outside the registry's borrow: waking schedules, and scheduling may touch
-            // the registry.
-            for entry in self.task_entries() {
-                entry.meta().request_cancel();
-                entry.waker().wake_by_ref();
-            }
-            let dropped = self.drop_callbacks();
-            if self.ready.borrow().is_empty() && !dropped {
-                break;
-            }
-            while self.run_ready_item() {
-                self.take_remote();
-            }
-        }
-    }
-
-    /// Marks the loop closed and drops, on the loop's thread, what other threads sent too late
-    /// and the callbacks still held.
-    ///
-    /// Its signal handlers and fd callbacks go too (the signals get back the disposition they
-    /// had; the fds stay open).
-    pub(crate) fn close(&self) {
-        let late = self.shared.close();
-        drop(late);
-        self.drop_callbacks();
-        signals::remove_all(self);
-        let watches = self.selector.borrow_mut().unwatch_all();
-        for callback in watches {
-            callback.remove();
-        }
+    /// Takes every fd callback out of the selector, for the caller to drop.
+    pub(crate) fn unwatch_all_fds(&self) -> Vec<Rc<FdCallback>> {
+        self.selector.borrow_mut().unwatch_all()
     }
 }

@@ -5,14 +5,18 @@
 //! tasks, and a task schedules itself on the loop. Outside it, only task handles
 //! (`crate::task`) and what waits on the loop's timers (`crate::time`) import it.
 
+pub(crate) mod bridge;
 pub(crate) mod callbacks;
+pub(crate) mod concurrent;
 pub(crate) mod context;
 pub(crate) mod core;
+pub(crate) mod executor;
 pub(crate) mod fd_callbacks;
 pub(crate) mod loop_handle;
 pub(crate) mod remote;
 pub(crate) mod runner;
 pub(crate) mod settable;
+pub(crate) mod shutdown;
 pub(crate) mod signals;
 pub(crate) mod spawn;
 pub(crate) mod task_body;

@@ -86,6 +86,15 @@ pub(crate) struct LoopShared {
     /// [`LoopShared::start_external`], decremented by the worker *after* it has handed its
     /// result (and wake) to the loop, by [`LoopShared::finish_external`].
     external: AtomicUsize,
+    /// Threads blocked in a `ConcurrentFuture`'s `result` for a coroutine on this loop: thread
+    /// work that can finish only once the loop moves on, so it does not hold the virtual
+    /// clock (see [`LoopShared::external`]). Raised by the waiting thread; lowered by the
+    /// thread that finishes the future, before the waiter wakes.
+    blocked_on_loop: AtomicUsize,
+    /// `to_thread` jobs this loop started on the default pool that have not returned yet,
+    /// cancelled ones included: the end of `run` waits for them, as `asyncio.run` shuts its
+    /// default executor down (see [`PoolJob`]).
+    pool_jobs: AtomicUsize,
     /// Whether [`Runner::run`](crate::Runner::run) is running this loop (`loop.is_running()`).
     running: AtomicBool,
     /// Whether the loop has ended (`loop.is_closed()`); set under the `remote` lock, so a
@@ -103,6 +112,8 @@ impl LoopShared {
             waker,
             sleeping: AtomicBool::new(false),
             external: AtomicUsize::new(0),
+            blocked_on_loop: AtomicUsize::new(0),
+            pool_jobs: AtomicUsize::new(0),
             running: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         }
@@ -180,9 +191,40 @@ impl LoopShared {
         self.wake();
     }
 
-    /// How much thread work is outstanding.
+    /// How much thread work is outstanding and can finish without the loop: the work
+    /// counted, less the threads blocked waiting for this loop's coroutines.
     pub(crate) fn external(&self) -> usize {
-        self.external.load(Ordering::SeqCst)
+        let blocked = self.blocked_on_loop.load(Ordering::SeqCst);
+        self.external.load(Ordering::SeqCst).saturating_sub(blocked)
+    }
+
+    /// Counts a default-pool job started on this loop's thread until the returned guard is
+    /// dropped (when the job has returned).
+    pub(crate) fn start_pool_job(self: &Arc<Self>) -> PoolJob {
+        self.pool_jobs.fetch_add(1, Ordering::SeqCst);
+        PoolJob {
+            shared: self.clone(),
+            loop_thread: std::thread::current(),
+        }
+    }
+
+    /// How many default-pool jobs started on this loop have not returned.
+    pub(crate) fn pool_jobs(&self) -> usize {
+        self.pool_jobs.load(Ordering::SeqCst)
+    }
+
+    /// A thread starts blocking on a coroutine of this loop; wakes the loop to see it.
+    pub(crate) fn start_blocked(&self) {
+        self.blocked_on_loop.fetch_add(1, Ordering::SeqCst);
+        self.wake();
+    }
+
+    /// `count` threads blocked on this loop's coroutines stop counting as blocked (their
+    /// result is ready, or they gave up).
+    pub(crate) fn end_blocked(&self, count: usize) {
+        if count > 0 {
+            self.blocked_on_loop.fetch_sub(count, Ordering::SeqCst);
+        }
     }
 
     /// Whether the loop is running (`loop.is_running()`).
@@ -207,5 +249,19 @@ impl LoopShared {
         self.running.store(false, Ordering::Release);
         self.has_remote.store(false, Ordering::Relaxed);
         std::mem::take(&mut *remote)
+    }
+}
+
+/// One default-pool job of a loop, counted until dropped; dropping it unparks the loop's
+/// thread, which the end of `run` parks on while it waits for the pool.
+pub(crate) struct PoolJob {
+    shared: Arc<LoopShared>,
+    loop_thread: std::thread::Thread,
+}
+
+impl Drop for PoolJob {
+    fn drop(&mut self) {
+        self.shared.pool_jobs.fetch_sub(1, Ordering::SeqCst);
+        self.loop_thread.unpark();
     }
 }

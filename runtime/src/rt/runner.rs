@@ -8,14 +8,31 @@ use std::task::{Context, Poll, Waker};
 
 use crate::rt::context::{self, Enter};
 use crate::rt::core::LoopCore;
+use crate::rt::shutdown;
 use crate::rt::signals;
 use crate::rt::spawn;
 use crate::rt::task_output::TaskOutput;
+use crate::time::delay::IntoDelay;
+
+/// How long the end of `run` lets clean-up tasks run by default: asyncio's bound on waiting
+/// for the default executor at the end of `asyncio.run`, 300 s.
+const DEFAULT_SHUTDOWN_TIMEOUT_NS: u64 = 300_000_000_000;
 
 /// Options of a loop, set through [`Runner`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Config {
     virtual_time: bool,
+    /// See [`Runner::shutdown_timeout`].
+    shutdown_timeout_ns: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            virtual_time: false,
+            shutdown_timeout_ns: DEFAULT_SHUTDOWN_TIMEOUT_NS,
+        }
+    }
 }
 
 /// Configures and runs an event loop, as asyncio's `Runner`.
@@ -50,14 +67,35 @@ impl Runner {
         self
     }
 
+    /// Bounds the loop time the end of [`run`](Runner::run) gives clean-up tasks (seconds, or
+    /// a `Duration`; 300 s by default, asyncio's bound at the end of `asyncio.run`). Past it
+    /// they are cancelled and `run` says so on stderr; `0` cancels them at once.
+    ///
+    /// # Panics
+    ///
+    /// For a NaN, infinite or overflowing timeout.
+    pub fn shutdown_timeout(mut self, timeout: impl IntoDelay) -> Self {
+        self.config.shutdown_timeout_ns = timeout.into_delay_nanos();
+        self
+    }
+
     /// Runs `future` to completion on a new loop on this thread and returns its output, as
     /// `asyncio.run`.
     ///
     /// The future runs as the loop's first task (`Task-1`; it need not be `'static` or `Send`).
     /// When it finishes, leftover tasks are cancelled and their futures dropped before `run`
-    /// returns, so no task outlives its loop. If the future panics, the panic resumes here
+    /// returns, so no task outlives its loop. A task their destructors spawn (asynchronous
+    /// clean-up, the substitute for an `await` in `finally`) runs to completion first, timers
+    /// and I/O included, for up to the [`shutdown_timeout`](Runner::shutdown_timeout) of loop
+    /// time; what is still running then is cancelled, and `run` says so on stderr. If the future panics, the panic resumes here
     /// after that clean-up; a panic in any other task is contained in that task's
     /// [`TaskError`](crate::TaskError).
+    ///
+    /// The loop's end is panic-safe: if a destructor panics there (a leftover callback's
+    /// captures, a cancelled task's future), every other leftover is still dropped, the loop
+    /// is closed and the thread is free for a new loop before the panic resumes here. The
+    /// first panic wins: the main future's own panic, if it panicked, else the first
+    /// destructor's; later ones are discarded.
     ///
     /// # Ctrl-C
     ///
@@ -89,7 +127,7 @@ impl Runner {
     /// [`EventLoop::add_signal_handler`]: crate::EventLoop::add_signal_handler
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         let core = LoopCore::new(self.config.virtual_time);
-        let enter = Enter::new(&core);
+        let mut enter = Enter::new(&core);
         core.shared().start();
         let (main_id, mut main) = spawn::spawn_main(&core, future);
         // What each pass fires, done at its end: a buffer kept across passes.
@@ -110,10 +148,23 @@ impl Runner {
             unreachable!("a finished task has its output");
         };
         drop(main);
+        let destructor_panic = enter.end(self.config.shutdown_timeout_ns);
         drop(enter);
-        match output.map(TaskOutput::take) {
+        // The main future's panic came first: it wins over a destructor's at the loop's end.
+        let output = match output.map(TaskOutput::take) {
+            Some(Err(error)) if error.is_panic() => {
+                if let Some(later) = destructor_panic {
+                    shutdown::discard(later);
+                }
+                std::panic::resume_unwind(error.into_panic());
+            }
+            output => output,
+        };
+        if let Some(payload) = destructor_panic {
+            std::panic::resume_unwind(payload);
+        }
+        match output {
             Some(Ok(value)) => value,
-            Some(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             Some(Err(_)) | None if interrupted.get() => panic!(
                 "corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task was \
                  cancelled"

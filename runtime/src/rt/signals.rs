@@ -25,6 +25,7 @@ use crate::io::signal::{self, Registration};
 use crate::rt::callbacks::Callback;
 use crate::rt::context;
 use crate::rt::core::LoopCore;
+use crate::rt::shutdown::FirstPanic;
 
 /// A program's signal callback, shared by its handler and the calls queued for it.
 type SignalCallback = Rc<RefCell<dyn FnMut()>>;
@@ -141,7 +142,7 @@ pub(crate) fn handle_interrupt(core: &LoopCore, on_interrupt: impl FnMut() + 'st
 
 /// Removes every handler of `core` (the loop is ending): each signal gets back the
 /// disposition it had before.
-pub(crate) fn remove_all(core: &LoopCore) {
+pub(crate) fn remove_all(core: &LoopCore, panics: &mut FirstPanic) {
     let (handlers, interrupt) = {
         let mut signals = core.signals().borrow_mut();
         (
@@ -150,9 +151,9 @@ pub(crate) fn remove_all(core: &LoopCore) {
         )
     };
     for (_, handler) in handlers {
-        drop_handler(core, handler);
+        panics.catch(|| drop_handler(core, handler));
     }
-    drop(interrupt);
+    panics.drop_each(interrupt);
 }
 
 /// Registers `signal` with a self-pipe, watches the pipe, and makes it `signal`'s handler

@@ -102,7 +102,8 @@ pin_project_lite::pin_project! {
                 // awaited, or the loop is ending).
                 this.meta.finish(CANCELLED);
             }
-            this.future.set(None);
+            // async-task drops a task's future where a panic aborts: contain it.
+            drop_contained(this.future.as_mut());
             unregister(this.meta);
         }
     }

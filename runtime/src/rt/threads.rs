@@ -1,28 +1,24 @@
-//! Threads and the loop: asyncio's `loop.call_soon_threadsafe`,
-//! `asyncio.run_coroutine_threadsafe` and `asyncio.to_thread`.
+//! Threads and the loop: asyncio's `loop.call_soon_threadsafe` and `asyncio.to_thread`
+//! (`run_coroutine_threadsafe` is in [`concurrent`](crate::rt::concurrent)).
 //!
 //! Everything another thread sends goes through the loop's remote queue and unparks the loop,
 //! so it joins the back of the ready queue on the loop's next pass.
 
-use std::any::Any;
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::pin::{Pin, pin};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
 use futures_executor::ThreadPool;
 
 use crate::rt::context;
 use crate::rt::loop_handle::EventLoop;
 use crate::rt::remote::{LoopShared, RemoteCall, RunRemote};
-use crate::task::error::TaskError;
-use crate::task::handle::{TaskRef, create_task, current_task};
-use crate::time::delay::IntoDelay;
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `mutex`, whose data stays consistent even if a holder panicked.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -71,266 +67,6 @@ impl EventLoop {
     }
 }
 
-/// Why [`ConcurrentFuture::result`] returned no value.
-pub enum ConcurrentError {
-    /// The timeout passed before the coroutine finished (it keeps running).
-    Timeout,
-    /// The coroutine's task was cancelled ([`ConcurrentFuture::cancel`], a cancel on the loop,
-    /// or the loop ended first).
-    Cancelled,
-    /// The coroutine panicked; the payload is what `panic!` was given.
-    Panicked(Box<dyn Any + Send + 'static>),
-}
-
-impl ConcurrentError {
-    /// The panic's message, when it was a string.
-    pub fn panic_message(&self) -> Option<&str> {
-        match self {
-            ConcurrentError::Panicked(payload) => payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Debug for ConcurrentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConcurrentError::Timeout => f.write_str("Timeout"),
-            ConcurrentError::Cancelled => f.write_str("Cancelled"),
-            ConcurrentError::Panicked(_) => match self.panic_message() {
-                Some(message) => f.debug_tuple("Panicked").field(&message).finish(),
-                None => f.write_str("Panicked(..)"),
-            },
-        }
-    }
-}
-
-impl fmt::Display for ConcurrentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConcurrentError::Timeout => f.write_str("timed out waiting for the coroutine"),
-            ConcurrentError::Cancelled => f.write_str("the coroutine was cancelled"),
-            ConcurrentError::Panicked(_) => match self.panic_message() {
-                Some(message) => write!(f, "the coroutine panicked: {message}"),
-                None => f.write_str("the coroutine panicked"),
-            },
-        }
-    }
-}
-
-impl std::error::Error for ConcurrentError {}
-
-impl From<TaskError> for ConcurrentError {
-    fn from(error: TaskError) -> Self {
-        if error.is_cancelled() {
-            return ConcurrentError::Cancelled;
-        }
-        match error.try_into_panic() {
-            Ok(payload) => ConcurrentError::Panicked(payload),
-            // A group member's `Err` (its group holds the typed error): a panic carrying the
-            // error's description is the nearest a thread can be told.
-            Err(failed) => ConcurrentError::Panicked(Box::new(failed.to_string())),
-        }
-    }
-}
-
-/// What the submitting thread and the loop share.
-struct Concurrent<T> {
-    state: Mutex<ConcurrentState<T>>,
-    done: Condvar,
-}
-
-struct ConcurrentState<T> {
-    /// `None` while running; taken by `result`.
-    outcome: Option<Result<T, ConcurrentError>>,
-    finished: bool,
-    taken: bool,
-    cancel_requested: bool,
-    /// The task running the coroutine, once it has started.
-    task: Option<TaskRef>,
-}
-
-impl<T> Concurrent<T> {
-    fn finish(&self, outcome: Result<T, ConcurrentError>) {
-        let mut state = lock(&self.state);
-        if !state.finished {
-            state.finished = true;
-            state.outcome = Some(outcome);
-            self.done.notify_all();
-        }
-    }
-}
-
-/// Finishes the shared state with `Cancelled` if the relay is dropped before it delivered a
-/// result (its task was cancelled, the loop ended, or the callback never ran).
-struct Completer<T> {
-    shared: Arc<Concurrent<T>>,
-}
-
-impl<T> Drop for Completer<T> {
-    fn drop(&mut self) {
-        self.shared.finish(Err(ConcurrentError::Cancelled));
-    }
-}
-
-/// The handle [`run_coroutine_threadsafe`] returns, as asyncio's `concurrent.futures.Future`:
-/// the submitting thread blocks on it for the coroutine's result, with a timeout.
-pub struct ConcurrentFuture<T> {
-    shared: Arc<Concurrent<T>>,
-}
-
-impl<T> ConcurrentFuture<T> {
-    /// Blocks this thread until the coroutine has finished or `timeout` (seconds, or a
-    /// `Duration`) has passed, as `future.result(timeout)`. A timeout leaves the coroutine
-    /// running and this handle usable; call again to wait more.
-    ///
-    /// # Panics
-    ///
-    /// If the result was already taken by an earlier call; for a NaN or overflowing timeout.
-    pub fn result(&self, timeout: impl IntoDelay) -> Result<T, ConcurrentError> {
-        let deadline = Instant::now().checked_add(Duration::from_nanos(timeout.into_delay_nanos()));
-        self.wait(deadline)
-    }
-
-    /// Blocks this thread until the coroutine has finished, as `future.result()` with no
-    /// timeout.
-    ///
-    /// # Panics
-    ///
-    /// If the result was already taken by an earlier call.
-    pub fn result_blocking(&self) -> Result<T, ConcurrentError> {
-        self.wait(None)
-    }
-
-    fn wait(&self, deadline: Option<Instant>) -> Result<T, ConcurrentError> {
-        let mut state = lock(&self.shared.state);
-        while !state.finished {
-            match deadline {
-                None => {
-                    state = self
-                        .shared
-                        .done
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner)
-                }
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return Err(ConcurrentError::Timeout);
-                    }
-                    state = self
-                        .shared
-                        .done
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
-                }
-            }
-        }
-        if state.taken {
-            panic!("corio: ConcurrentFuture::result(): the result was already taken");
-        }
-        state.taken = true;
-        state
-            .outcome
-            .take()
-            .expect("a finished future has an outcome")
-    }
-
-    /// Whether the coroutine has finished (returned, panicked or been cancelled).
-    pub fn done(&self) -> bool {
-        lock(&self.shared.state).finished
-    }
-
-    /// Cancels the coroutine's task from any thread, as `future.cancel()`: it is dropped at
-    /// its next step on the loop and [`result`](ConcurrentFuture::result) gives
-    /// [`ConcurrentError::Cancelled`]. Returns `false` if it had already finished.
-    pub fn cancel(&self) -> bool {
-        let task = {
-            let mut state = lock(&self.shared.state);
-            if state.finished {
-                return false;
-            }
-            state.cancel_requested = true;
-            state.task.clone()
-        };
-        if let Some(task) = task {
-            task.cancel();
-        }
-        true
-    }
-}
-
-impl<T> fmt::Debug for ConcurrentFuture<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.done() { "finished" } else { "pending" };
-        write!(f, "<ConcurrentFuture {state}>")
-    }
-}
-
-/// Submits `future` to the loop `event_loop` from another thread, as
-/// `asyncio.run_coroutine_threadsafe(coro, loop)`: the loop runs it as a new task (spawned by a
-/// `call_soon_threadsafe` callback), and the returned [`ConcurrentFuture`] lets this thread
-/// block for its output with a timeout, or cancel it.
-///
-/// Get `event_loop` with [`get_running_loop`](crate::get_running_loop) on the loop's thread
-/// and hand it over. Blocking on the result from the loop's own thread deadlocks, as in
-/// asyncio.
-///
-/// # Panics
-///
-/// With `Event loop is closed` once the loop has ended.
-pub fn run_coroutine_threadsafe<F>(future: F, event_loop: &EventLoop) -> ConcurrentFuture<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let shared = Arc::new(Concurrent {
-        state: Mutex::new(ConcurrentState {
-            outcome: None,
-            finished: false,
-            taken: false,
-            cancel_requested: false,
-            task: None,
-        }),
-        done: Condvar::new(),
-    });
-    let completer = Completer {
-        shared: shared.clone(),
-    };
-    let call = RemoteCall::new(move || {
-        create_task(relay(future, completer)).detach();
-    });
-    if event_loop.shared().push_call(call).is_err() {
-        panic!("corio: run_coroutine_threadsafe(): Event loop is closed");
-    }
-    ConcurrentFuture { shared }
-}
-
-/// The task body of [`run_coroutine_threadsafe`]: runs `future` and hands its outcome over.
-async fn relay<F: Future>(future: F, completer: Completer<F::Output>) {
-    {
-        let mut state = lock(&completer.shared.state);
-        if state.cancel_requested {
-            return; // The completer reports the cancellation.
-        }
-        state.task = current_task();
-    }
-    let mut future = pin!(future);
-    let polled = poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Err(payload) => Poll::Ready(Err(ConcurrentError::Panicked(payload))),
-        },
-    )
-    .await;
-    completer.shared.finish(polled);
-}
-
 /// The thread pool behind [`to_thread`]: futures-executor's `ThreadPool`, started on first use
 /// with asyncio's default executor size, `min(32, cpus + 4)` threads.
 fn pool() -> &'static ThreadPool {
@@ -349,6 +85,20 @@ fn pool() -> &'static ThreadPool {
 struct ToThreadSlot<T> {
     result: Option<std::thread::Result<T>>,
     waker: Option<Waker>,
+    /// The loop that counts this work as outstanding, until the worker has handed its result
+    /// over or the awaiter gave up (whichever comes first takes it and ends the count).
+    counted_by: Option<Arc<LoopShared>>,
+}
+
+impl<T> ToThreadSlot<T> {
+    /// Ends the loop's count of this work, once: a cancelled `to_thread` no longer holds the
+    /// virtual clock, though its thread goes on.
+    fn uncount(slot: &Mutex<Self>) {
+        let counted_by = lock(slot).counted_by.take();
+        if let Some(shared) = counted_by {
+            shared.finish_external();
+        }
+    }
 }
 
 /// The future [`to_thread`] returns; its output is the closure's return value.
@@ -370,8 +120,10 @@ pub struct ToThread<T> {
 ///
 /// On a corio loop, an unfinished `to_thread` counts as outstanding work: under virtual time
 /// the loop waits for it (the thread's real duration takes no virtual time) before it jumps
-/// the clock or reports a deadlock. So a closure that waits for the loop's timers (through
-/// [`run_coroutine_threadsafe`]) deadlocks under virtual time; use real time for those.
+/// the clock or reports a deadlock; while the closure blocks on a coroutine of the same loop
+/// (through [`run_coroutine_threadsafe`](crate::run_coroutine_threadsafe)'s `result`), it does not hold the clock. Once
+/// the future is dropped (its task cancelled), the work no longer counts: the clock moves
+/// on without waiting for the thread.
 /// `to_thread` works on any executor; elsewhere nothing is counted.
 pub fn to_thread<F, T>(f: F) -> ToThread<T>
 where
@@ -383,7 +135,82 @@ where
         slot: Arc::new(Mutex::new(ToThreadSlot {
             result: None,
             waker: None,
+            counted_by: None,
         })),
+    }
+}
+
+impl<T: Send + 'static> ToThread<T> {
+    /// A `ToThread` whose work is handed to `spawn` now (`run_in_executor` submits at once,
+    /// as asyncio's does), counted as outstanding by the loop `counted_by`.
+    pub(crate) fn started(
+        job: Box<dyn FnOnce() -> T + Send>,
+        counted_by: Option<Arc<LoopShared>>,
+        spawn: impl FnOnce(Box<dyn FnOnce() + Send>),
+    ) -> Self {
+        let this = ToThread {
+            job: None,
+            slot: Arc::new(Mutex::new(ToThreadSlot {
+                result: None,
+                waker: None,
+                counted_by: None,
+            })),
+        };
+        this.start(job, counted_by, spawn);
+        this
+    }
+
+    /// Hands `job` to `spawn`: run where `spawn` runs it, its result (or panic) goes to the
+    /// slot and wakes the awaiter. Work the executor drops without running it ends as a panic
+    /// that resumes in the awaiter, never as an await that hangs.
+    fn start(
+        &self,
+        job: Box<dyn FnOnce() -> T + Send>,
+        counted_by: Option<Arc<LoopShared>>,
+        spawn: impl FnOnce(Box<dyn FnOnce() + Send>),
+    ) {
+        if let Some(shared) = &counted_by {
+            shared.start_external();
+        }
+        lock(&self.slot).counted_by = counted_by;
+        let delivery = Delivery {
+            slot: Some(self.slot.clone()),
+        };
+        spawn(Box::new(move || {
+            let mut delivery = delivery;
+            let result = catch_unwind(AssertUnwindSafe(job));
+            delivery.deliver(result);
+        }));
+    }
+}
+
+/// Hands a worker's result to its `ToThread`; dropped undelivered (the executor dropped the
+/// work without running it), it hands over a panic instead.
+struct Delivery<T> {
+    slot: Option<Arc<Mutex<ToThreadSlot<T>>>>,
+}
+
+impl<T> Delivery<T> {
+    fn deliver(&mut self, result: std::thread::Result<T>) {
+        let Some(slot) = self.slot.take() else { return };
+        let waker = {
+            let mut slot = lock(&slot);
+            slot.result = Some(result);
+            slot.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        // After the wake has reached the loop's queue: see `LoopShared::external`.
+        ToThreadSlot::uncount(&slot);
+    }
+}
+
+impl<T> Drop for Delivery<T> {
+    fn drop(&mut self) {
+        self.deliver(Err(Box::new(
+            "corio: the executor dropped the work without running it",
+        )));
     }
 }
 
@@ -394,26 +221,14 @@ impl<T: Send + 'static> Future for ToThread<T> {
         let this = &mut *self;
         if let Some(job) = this.job.take() {
             lock(&this.slot).waker = Some(cx.waker().clone());
-            let loop_shared: Option<Arc<LoopShared>> =
-                context::try_with_current(|core| core.shared().clone());
-            if let Some(shared) = &loop_shared {
-                shared.start_external();
-            }
-            let slot = this.slot.clone();
-            pool().spawn_ok(async move {
-                let result = catch_unwind(AssertUnwindSafe(job));
-                let waker = {
-                    let mut slot = lock(&slot);
-                    slot.result = Some(result);
-                    slot.waker.take()
-                };
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-                // After the wake has reached the loop's queue: see `LoopShared::external`.
-                if let Some(shared) = loop_shared {
-                    shared.finish_external();
-                }
+            let counted_by = context::try_with_current(|core| core.shared().clone());
+            // Counted until the job returns, cancelled or not: the end of `run` waits for it.
+            let pool_job = counted_by.as_ref().map(LoopShared::start_pool_job);
+            this.start(job, counted_by, |work| {
+                pool().spawn_ok(async move {
+                    work();
+                    drop(pool_job);
+                });
             });
             return Poll::Pending;
         }
@@ -429,6 +244,14 @@ impl<T: Send + 'static> Future for ToThread<T> {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl<T> Drop for ToThread<T> {
+    /// An awaiter that gives up (its task cancelled) stops the loop waiting for the thread:
+    /// nothing on the loop will see its result.
+    fn drop(&mut self) {
+        ToThreadSlot::uncount(&self.slot);
     }
 }
 

@@ -6,7 +6,7 @@
 //! any other executor.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -75,12 +75,13 @@ enum Phase {
 }
 
 /// A [`WaitFor`] of `future` for `timeout_ns` nanoseconds, or without a deadline for `None`:
-/// what `wait_for!` expands to; the timeout was validated by [`IntoTimeout`]. Taking
-/// `IntoFuture` here (not `F: Future` on a constructor) makes a non-future argument one error
-/// at the argument, rather than one more at every use of the result.
-pub fn wait_for<I: IntoFuture>(future: I, timeout_ns: Option<u64>) -> WaitFor<I::IntoFuture> {
+/// what `wait_for!` expands to; the timeout was validated by [`IntoTimeout`]. The macro
+/// makes the argument a future first (`IntoFuture::into_future`, spanned at it), and this
+/// takes any `F` with no bound, so a non-future argument is one error at the argument, never
+/// one more pointing here.
+pub fn wait_for<F>(future: F, timeout_ns: Option<u64>) -> WaitFor<F> {
     WaitFor {
-        future: Some(future.into_future()),
+        future: Some(future),
         deadline: Deadline::after(timeout_ns),
         phase: Phase::Waiting,
     }

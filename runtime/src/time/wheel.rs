@@ -29,6 +29,7 @@
 //!   whose timer fired or was removed never matches the node that later reuses its slab entry.
 //! * Memory: timers live in one [`SlabList`], linked by index into one list per slot, so
 //!   removal unlinks and frees the entry (dropping the waker) in O(1); the next insert reuses it.
+//!   Once mostly empty after a burst, the slab gives its slots back (see `util::slab_shrink`).
 
 use std::mem;
 use std::task::Waker;
@@ -43,6 +44,8 @@ const LEVELS: usize = 6;
 const LEVEL0_SHIFT: u32 = 20;
 /// log2 of the span the wheel covers ahead of `elapsed_ns`, in ns.
 const WHEEL_BITS: u32 = LEVEL0_SHIFT + SLOT_BITS * LEVELS as u32;
+/// The largest sort buffer kept between sorts, in entries (64 KiB).
+const SORT_BUF_KEPT: usize = 4096;
 /// Index of the overflow list in `Wheel::lists`, after the `LEVELS * SLOTS` slot lists.
 const OVERFLOW: usize = LEVELS * SLOTS;
 
@@ -366,7 +369,10 @@ impl Wheel {
             self.nodes.link_after(&mut self.lists[slot], tail, index);
         }
         buf.clear();
-        self.sort_buf = buf;
+        // A burst's big buffer is not kept for the loop's lifetime.
+        if buf.capacity() <= SORT_BUF_KEPT {
+            self.sort_buf = buf;
+        }
     }
 }
 

@@ -20,6 +20,8 @@ use std::ops::{Index, IndexMut};
 
 use slab::Slab;
 
+use crate::util::slab_shrink::ShrinkPolicy;
+
 /// The null index: the end of a list, or no list.
 pub(crate) const NIL: u32 = u32::MAX;
 
@@ -53,11 +55,16 @@ struct Node<T> {
 #[derive(Debug)]
 pub(crate) struct SlabList<T> {
     nodes: Slab<Node<T>>,
+    /// Gives the slots back once the slab is mostly empty (after a burst).
+    shrink: ShrinkPolicy,
 }
 
 impl<T> SlabList<T> {
     pub(crate) const fn new() -> Self {
-        SlabList { nodes: Slab::new() }
+        SlabList {
+            nodes: Slab::new(),
+            shrink: ShrinkPolicy::new(),
+        }
     }
 
     /// How many nodes are live (linked or not).
@@ -100,13 +107,15 @@ impl<T> SlabList<T> {
         index
     }
 
-    /// Frees the unlinked node `index` and returns its value.
+    /// Frees the unlinked node `index` and returns its value. The slab gives its slots back
+    /// once it is mostly empty (see [`slab_shrink`](crate::util::slab_shrink)).
     pub(crate) fn remove(&mut self, index: u32) -> T {
         let node = self.nodes.remove(index as usize);
         debug_assert!(
             node.prev == NIL && node.next == NIL,
             "removing a linked node"
         );
+        self.shrink.after_remove(&mut self.nodes);
         node.value
     }
 

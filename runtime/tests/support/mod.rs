@@ -71,3 +71,22 @@ pub fn open_fds() -> Vec<(String, String)> {
     fds.sort();
     fds
 }
+
+/// Runs `f`, which must panic; returns the panic's message.
+pub fn panic_message(f: impl FnOnce()) -> String {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Panics with `message` when dropped.
+pub struct Bomb(pub &'static str);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("{}", self.0);
+    }
+}

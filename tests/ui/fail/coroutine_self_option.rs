@@ -1,0 +1,7 @@
+// `self` is no option.
+#[corio::coroutine(self)]
+async fn f() {}
+
+fn main() {
+    let _ = f();
+}
