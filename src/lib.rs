@@ -28,7 +28,7 @@
 //! |---|---|
 //! | `async def f()`, `f()` not awaited | [`#[corio::coroutine] async fn f()`](coroutine) -> [`Coroutine`]; dropped unpolled, it reports `coroutine 'f' was never awaited` |
 //! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns, and clean-up tasks their destructors spawn run to completion first (bounded by [`Runner::shutdown_timeout`]) |
-//! | `asyncio.Runner()` | [`Runner::new()`](Runner), with [`.virtual_time()`](Runner::virtual_time) for tests |
+//! | `with asyncio.Runner() as r: r.run(a()); r.run(b())` | [`Runner::new()`](Runner) (with [`.virtual_time()`](Runner::virtual_time) for tests): the loop is kept across [`run`](Runner::run)s, tasks and clock go on, until [`close()`](Runner::close) or the runner's drop |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
 //! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::is_cancelled`] or [`TaskError::is_panic`]); [`create_task_try(fut)`](create_task_try) for a task whose `Err` is a failure (see [Errors](#errors-err-panic-and-cancellation)) |
 //! | `task.cancel(msg)`, `.done()`, `.cancelled()`, `.get_name()`, `.set_name(n)`, `.result()`, `.add_done_callback(cb)`, `.remove_done_callback(cb)` | [`Task::cancel`] / [`Task::cancel_with`], [`Task::done`], [`Task::cancelled`], [`Task::name`], [`Task::set_name`], [`Task::result`] (`None` while pending), [`Task::add_done_callback`] (-> [`DoneCallbackId`]; the closure takes no argument, it captures what it needs) / [`Task::remove_done_callback`] (the count removed) |

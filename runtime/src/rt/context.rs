@@ -32,10 +32,22 @@ pub(crate) fn try_with_current<R>(f: impl FnOnce(&LoopCore) -> R) -> Option<R> {
         return None;
     }
     // SAFETY: CURRENT is non-null only between `Enter::new` and `Enter::drop`, while the
-    // `LoopCore` it points to is alive and pinned on `Runner::run`'s stack; it is a
+    // `LoopCore` it points to is alive (on `Runner::run`'s stack, or boxed in its `Runner`); it is a
     // thread-local, so only the loop's own thread reads it, and `LoopCore` is only ever shared
     // by `&`.
     Some(f(unsafe { &*core }))
+}
+
+/// # Panics
+///
+/// With `already running` if a loop runs on this thread (asyncio's `RuntimeError`).
+pub(crate) fn assert_none_running() {
+    if !CURRENT.with(Cell::get).is_null() {
+        panic!(
+            "This event loop is already running: corio::run() was called inside a running \
+             loop; await the future, or spawn it with corio::create_task()"
+        );
+    }
 }
 
 /// Marks a loop as running on this thread for as long as it lives. [`Enter::end`] ends the
@@ -52,16 +64,15 @@ impl<'a> Enter<'a> {
     ///
     /// With `already running` if a loop already runs on this thread; that loop is untouched.
     pub(crate) fn new(core: &'a LoopCore) -> Self {
-        CURRENT.with(|current| {
-            if !current.get().is_null() {
-                panic!(
-                    "This event loop is already running: corio::run() was called inside a \
-                     running loop; await the future, or spawn it with corio::create_task()"
-                );
-            }
-            current.set(core);
-        });
+        assert_none_running();
+        CURRENT.with(|current| current.set(core));
         Enter { core, ended: false }
+    }
+
+    /// Leaves the loop without ending it (a `Runner` keeps it for its next run): the thread
+    /// is unmarked, the loop stays open with its tasks, timers and callbacks.
+    pub(crate) fn pause(mut self) {
+        self.ended = true;
     }
 
     /// Cancels and drops every leftover task and callback (letting clean-up tasks run for up

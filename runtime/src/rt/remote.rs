@@ -237,6 +237,11 @@ impl LoopShared {
         self.running.store(true, Ordering::Release);
     }
 
+    /// Marks the loop not running, still open (a `Runner` between runs).
+    pub(crate) fn pause(&self) {
+        self.running.store(false, Ordering::Release);
+    }
+
     /// Whether the loop has ended (`loop.is_closed()`).
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)

@@ -1,6 +1,7 @@
 //! Running a loop: [`Runner`] and [`run`], as asyncio's `Runner` and `asyncio.run`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -35,7 +36,11 @@ impl Default for Config {
     }
 }
 
-/// Configures and runs an event loop, as asyncio's `Runner`.
+/// Configures and runs an event loop, as asyncio's `Runner`: it keeps its loop across
+/// [`run`](Runner::run) calls, so tasks created in one run go on in the next and the clock
+/// goes on, until [`close`](Runner::close) (or dropping the runner) ends the loop as
+/// [`run`](crate::run) ends its own: leftover tasks cancelled, their clean-up tasks let finish,
+/// everything dropped.
 ///
 /// ```
 /// let out = corio_runtime::Runner::new().virtual_time().run(async {
@@ -44,9 +49,34 @@ impl Default for Config {
 /// });
 /// assert_eq!(out, 3600.0);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// ```
+/// use corio_runtime::{Runner, create_task, sleep, time};
+///
+/// let runner = Runner::new().virtual_time();
+/// // A task made in one run...
+/// let task = runner.run(async { Some(create_task(async { sleep(5).await; time() })) });
+/// // ... goes on while the next runs, on the same clock.
+/// assert_eq!(runner.run(async { sleep(1).await; time() }), 1.0);
+/// assert_eq!(runner.run(task.unwrap()).unwrap(), 5.0);
+/// runner.close();
+/// ```
+#[derive(Default)]
 pub struct Runner {
     config: Config,
+    /// The loop, kept between runs; boxed, so the thread's pointer to it stays valid.
+    held: RefCell<Option<Box<LoopCore>>>,
+    closed: Cell<bool>,
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner")
+            .field("virtual_time", &self.config.virtual_time)
+            .field("has_loop", &self.held.borrow().is_some())
+            .field("closed", &self.closed.get())
+            .finish()
+    }
 }
 
 impl Runner {
@@ -79,23 +109,28 @@ impl Runner {
         self
     }
 
-    /// Runs `future` to completion on a new loop on this thread and returns its output, as
-    /// `asyncio.run`.
+    /// Runs `future` to completion on the runner's loop (made by the first run) on this
+    /// thread and returns its output, as asyncio's `Runner.run`.
     ///
-    /// The future runs as the loop's first task (`Task-1`; it need not be `'static` or `Send`).
-    /// When it finishes, leftover tasks are cancelled and their futures dropped before `run`
-    /// returns, so no task outlives its loop. A task their destructors spawn (asynchronous
-    /// clean-up, the substitute for an `await` in `finally`) runs to completion first, timers
-    /// and I/O included, for up to the [`shutdown_timeout`](Runner::shutdown_timeout) of loop
-    /// time; what is still running then is cancelled, and `run` says so on stderr. If the future panics, the panic resumes here
-    /// after that clean-up; a panic in any other task is contained in that task's
-    /// [`TaskError`](crate::TaskError).
+    /// The future runs as a task of the loop (`Task-1` in the first run; it need not be
+    /// `'static` or `Send`). When it finishes, `run` returns: the tasks it left go on in the
+    /// next run, and the clock goes on. [`close`](Runner::close), or dropping the runner, ends
+    /// the loop: leftover tasks are cancelled and their futures dropped, so no task outlives
+    /// its loop. A task their destructors spawn (asynchronous clean-up, the substitute for an
+    /// `await` in `finally`) runs to completion first, timers and I/O included, for up to the
+    /// [`shutdown_timeout`](Runner::shutdown_timeout) of loop time; what is still running then
+    /// is cancelled, and the end says so on stderr. If the future panics, the panic resumes
+    /// here; a panic in any other task is contained in that task's
+    /// [`TaskError`](crate::TaskError). A panic out of the loop itself (a deadlock under
+    /// virtual time) ends the loop on its way: the next run starts a new one.
     ///
     /// The loop's end is panic-safe: if a destructor panics there (a leftover callback's
     /// captures, a cancelled task's future), every other leftover is still dropped, the loop
-    /// is closed and the thread is free for a new loop before the panic resumes here. The
-    /// first panic wins: the main future's own panic, if it panicked, else the first
-    /// destructor's; later ones are discarded.
+    /// is closed and the thread is free for a new loop before the panic resumes (from
+    /// `close`, or from the drop of a runner that is not already unwinding). The first panic
+    /// wins: a main future's panic unwinding through the runner's drop, else the first
+    /// destructor's; later ones are discarded. [`run`](crate::run), which is
+    /// `Runner::new().run(future)` then `close()`, keeps asyncio's one loop per call.
     ///
     /// # Ctrl-C
     ///
@@ -103,8 +138,7 @@ impl Runner {
     /// handles it as asyncio's `Runner` does:
     ///
     /// * the first SIGINT cancels the main task (in a loop pass: its future is dropped, so its
-    ///   destructors run); the loop then ends as usual, leftover tasks cancelled, and `run`
-    ///   panics with `corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task
+    ///   destructors run); `run` then panics with `corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task
     ///   was cancelled`. This is asyncio's `KeyboardInterrupt`: it unwinds through the
     ///   caller's destructors, `catch_unwind` can stop it, and uncaught it ends the program
     ///   with that message (exit code 101, where CPython ends by SIGINT). A main task that
@@ -126,8 +160,16 @@ impl Runner {
     ///
     /// [`EventLoop::add_signal_handler`]: crate::EventLoop::add_signal_handler
     pub fn run<F: Future>(&self, future: F) -> F::Output {
-        let core = LoopCore::new(self.config.virtual_time);
-        let mut enter = Enter::new(&core);
+        assert!(
+            !self.closed.get(),
+            "corio::Runner::run(): the Runner is closed (asyncio: Runner is closed)"
+        );
+        context::assert_none_running();
+        let core = self.held.borrow_mut().take();
+        let core = core.unwrap_or_else(|| Box::new(LoopCore::new(self.config.virtual_time)));
+        // A panic out of the loop's own work (a deadlock, ...) ends the loop on the way out
+        // (`Enter`'s drop): the next run starts a new one.
+        let enter = Enter::new(&core);
         core.shared().start();
         let (main_id, mut main) = spawn::spawn_main(&core, future);
         // What each pass fires, done at its end: a buffer kept across passes.
@@ -148,22 +190,12 @@ impl Runner {
             unreachable!("a finished task has its output");
         };
         drop(main);
-        let destructor_panic = enter.end(self.config.shutdown_timeout_ns);
-        drop(enter);
-        // The main future's panic came first: it wins over a destructor's at the loop's end.
-        let output = match output.map(TaskOutput::take) {
-            Some(Err(error)) if error.is_panic() => {
-                if let Some(later) = destructor_panic {
-                    shutdown::discard(later);
-                }
-                std::panic::resume_unwind(error.into_panic());
-            }
-            output => output,
-        };
-        if let Some(payload) = destructor_panic {
-            std::panic::resume_unwind(payload);
-        }
-        match output {
+        signals::end_interrupt(&core);
+        core.shared().pause();
+        enter.pause();
+        *self.held.borrow_mut() = Some(core);
+        match output.map(TaskOutput::take) {
+            Some(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             Some(Ok(value)) => value,
             Some(Err(_)) | None if interrupted.get() => panic!(
                 "corio::run(): KeyboardInterrupt: interrupted by SIGINT, the main task was \
@@ -172,6 +204,56 @@ impl Runner {
             Some(Err(_)) | None => {
                 panic!("corio::run(): the main task was cancelled before it finished")
             }
+        }
+    }
+}
+
+impl Runner {
+    /// Ends the loop, as asyncio's `Runner.close()`: cancels the tasks left from earlier runs,
+    /// lets the clean-up tasks their destructors spawn finish (for up to the
+    /// [`shutdown_timeout`](Runner::shutdown_timeout)), waits for the default pool's work
+    /// within the same bound, drops what is left and closes the loop. Later runs panic. Closing
+    /// twice, or a runner that never ran, does nothing. Dropping the runner closes it.
+    ///
+    /// # Panics
+    ///
+    /// With the first panic a destructor raised while the loop ended (the loop is closed
+    /// all the same), and with `already running` inside a running loop.
+    pub fn close(&self) {
+        self.closed.set(true);
+        if let Some(payload) = self.end_loop() {
+            std::panic::resume_unwind(payload);
+        }
+    }
+
+    /// Ends the held loop, if any; the first destructor panic there.
+    fn end_loop(&self) -> Option<shutdown::Payload> {
+        let core = self.held.borrow_mut().take()?;
+        context::assert_none_running();
+        let mut enter = Enter::new(&core);
+        core.shared().start();
+        let payload = enter.end(self.config.shutdown_timeout_ns);
+        drop(enter);
+        drop(core);
+        payload
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if self.held.get_mut().is_none() {
+            return;
+        }
+        if context::try_with_current(|_| ()).is_some() {
+            // Dropped inside another loop's task: this loop cannot run here; its tasks are
+            // left undropped rather than dropped off their loop.
+            std::mem::forget(self.held.get_mut().take());
+            return;
+        }
+        match self.end_loop() {
+            Some(payload) if std::thread::panicking() => shutdown::discard(payload),
+            Some(payload) => std::panic::resume_unwind(payload),
+            None => {}
         }
     }
 }
@@ -204,5 +286,10 @@ fn cancel_main(id: u64) {
 ///
 /// With `already running` when called inside a running loop (asyncio's `RuntimeError`).
 pub fn run<F: Future>(future: F) -> F::Output {
-    Runner::new().run(future)
+    let runner = Runner::new();
+    let output = runner.run(future);
+    // A destructor's panic at the end comes out here; the main future's own panic came out of
+    // `run` above, and ended the loop on its way (the runner's drop discards a later one).
+    runner.close();
+    output
 }

@@ -140,6 +140,22 @@ pub(crate) fn handle_interrupt(core: &LoopCore, on_interrupt: impl FnMut() + 'st
     true
 }
 
+/// Ends `run`'s SIGINT handling on `core` (a `Runner`'s run returned; its loop stays): SIGINT
+/// gets back the disposition it had, unless the program's own handler replaced the handling.
+pub(crate) fn end_interrupt(core: &LoopCore) {
+    let handler = {
+        let mut signals = core.signals().borrow_mut();
+        signals.interrupt = None;
+        match signals.handlers.get(&libc::SIGINT) {
+            Some(handler) if handler.interrupt => signals.handlers.remove(&libc::SIGINT),
+            _ => None,
+        }
+    };
+    if let Some(handler) = handler {
+        drop_handler(core, handler);
+    }
+}
+
 /// Removes every handler of `core` (the loop is ending): each signal gets back the
 /// disposition it had before.
 pub(crate) fn remove_all(core: &LoopCore, panics: &mut FirstPanic) {
