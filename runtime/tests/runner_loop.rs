@@ -14,6 +14,16 @@ impl Drop for Dropped {
     }
 }
 
+/// Leaves a task behind (holding `guard`, sleeping 100 s) and lets it start.
+async fn leave_a_task(guard: Dropped) {
+    create_task(async move {
+        let _guard = guard;
+        sleep(100).await;
+    })
+    .detach();
+    sleep(0).await;
+}
+
 #[test]
 fn tasks_of_one_run_go_on_in_the_next_and_the_clock_goes_on() {
     let runner = Runner::new().virtual_time();
@@ -62,12 +72,7 @@ fn close_cancels_the_leftovers_and_later_runs_panic() {
     let runner = Runner::new().virtual_time();
     let guard = Dropped(drops.clone());
     runner.run(async move {
-        create_task(async move {
-            let _guard = guard;
-            sleep(100).await;
-        })
-        .detach();
-        sleep(0).await;
+        leave_a_task(guard).await;
     });
     assert_eq!(drops.get(), 0, "the leftover task waits for the next run");
     runner.close();
@@ -88,12 +93,7 @@ fn dropping_the_runner_ends_its_loop() {
     {
         let runner = Runner::new().virtual_time();
         runner.run(async move {
-            create_task(async move {
-                let _guard = guard;
-                sleep(100).await;
-            })
-            .detach();
-            sleep(0).await;
+            leave_a_task(guard).await;
         });
         assert_eq!(drops.get(), 0);
     }
@@ -105,12 +105,7 @@ fn run_is_still_one_loop_per_call() {
     let drops = Rc::new(Cell::new(0));
     let guard = Dropped(drops.clone());
     run(async move {
-        create_task(async move {
-            let _guard = guard;
-            sleep(100).await;
-        })
-        .detach();
-        sleep(0).await;
+        leave_a_task(guard).await;
     });
     assert_eq!(drops.get(), 1, "run ended its loop before returning");
 }
