@@ -127,7 +127,7 @@ struct GroupState<E> {
     joiner: RefCell<Option<Waker>>,
 }
 
-impl<E: 'static> GroupState<E> {
+impl<E> GroupState<E> {
     /// Cancels every unfinished member.
     fn cancel_members(&self) {
         let members: Vec<TaskRef> = self
@@ -141,7 +141,9 @@ impl<E: 'static> GroupState<E> {
             member.cancel();
         }
     }
+}
 
+impl<E: 'static> GroupState<E> {
     /// Records a member's failure. The first one cancels the other members from a `call_soon`
     /// callback, one loop pass later, as asyncio's done callback does: members whose steps were
     /// already queued in this pass still run them, so members failing in the same pass are
@@ -351,16 +353,7 @@ impl<E> Drop for TaskGroup<E> {
     fn drop(&mut self) {
         if self.owner {
             self.state.abandoned.set(true);
-            let members: Vec<TaskRef> = self
-                .state
-                .members
-                .borrow()
-                .iter()
-                .filter_map(|(_, member)| member.clone())
-                .collect();
-            for member in members {
-                member.cancel();
-            }
+            self.state.cancel_members();
         }
     }
 }
