@@ -28,6 +28,7 @@ pub use join::gather::{GatherAll, TryGatherAll};
 pub use rt::bridge::{LoopClosed, Threadsafe};
 pub use rt::callbacks::{Handle, TimerHandle};
 pub use rt::concurrent::{ConcurrentError, ConcurrentFuture, run_coroutine_threadsafe};
+pub use rt::context_vars::{ContextSnapshot, ContextVar, Token, copy_context};
 pub use rt::executor::{Executor, Job};
 pub use rt::loop_handle::{EventLoop, get_running_loop, time};
 pub use rt::runner::{Runner, run};

@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::rt::context;
+use crate::rt::context_store;
 use crate::rt::core::LoopCore;
 use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::RunRemote;
@@ -88,7 +89,20 @@ pub(crate) enum Callback {
 }
 
 impl Callback {
+    /// A callback that runs in a copy of the context current now, as asyncio's `Handle`
+    /// (`context=None`): what it sets stays in that copy.
     pub(crate) fn new(f: impl FnOnce() + 'static) -> Self {
+        if context_store::current_is_empty() {
+            Self::cell(f)
+        } else {
+            let bound = context_store::bind(f);
+            Self::cell(move || bound.call())
+        }
+    }
+
+    /// A callback that runs as it is: it carries its context (a done callback, bound where it
+    /// was added), or runs in an empty one.
+    pub(crate) fn cell(f: impl FnOnce() + 'static) -> Self {
         Callback::Local(Rc::new(CallbackCell {
             f: Cell::new(Some(f)),
             state: Cell::new(CallbackState::Pending),
@@ -101,6 +115,9 @@ impl Callback {
             Callback::Local(callback) => callback.run(),
             Callback::Remote(callback) => callback.run(),
         }
+        // One made in an empty context (or on another thread) may have set variables: they
+        // go with it, as they would with asyncio's copy.
+        context_store::discard_stray();
     }
 
     /// Whether `other` is this very callback.
@@ -157,6 +174,13 @@ pub(crate) fn marker_slot(waker: &Waker) -> Option<usize> {
 /// Queues `f` on `core`, as `loop.call_soon(f)`.
 pub(crate) fn call_soon(core: &LoopCore, f: impl FnOnce() + 'static) -> Handle {
     let callback = Callback::new(f);
+    core.call_soon(callback.clone());
+    Handle { callback }
+}
+
+/// Queues `f`, which carries its own context (see [`Callback::cell`]), on `core`.
+pub(crate) fn call_soon_bound(core: &LoopCore, f: impl FnOnce() + 'static) -> Handle {
+    let callback = Callback::cell(f);
     core.call_soon(callback.clone());
     Handle { callback }
 }

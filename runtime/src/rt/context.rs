@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::ptr;
 
+use crate::rt::context_store::LoopVars;
 use crate::rt::core::LoopCore;
 use crate::rt::shutdown::{self, Payload};
 
@@ -54,9 +55,13 @@ pub(crate) fn assert_none_running() {
 /// loop (see [`shutdown`](crate::rt::shutdown)); dropped without it (a panic unwinding out of
 /// the loop), it ends the loop itself, discarding a destructor's panic there, since the one
 /// unwinding comes first. Either way the thread is unmarked last, whatever a destructor did.
+///
+/// While it lives, the thread's context (context variables) is kept empty between steps, the
+/// caller's put back after everything else.
 pub(crate) struct Enter<'a> {
     core: &'a LoopCore,
     ended: bool,
+    vars: LoopVars,
 }
 
 impl<'a> Enter<'a> {
@@ -66,7 +71,16 @@ impl<'a> Enter<'a> {
     pub(crate) fn new(core: &'a LoopCore) -> Self {
         assert_none_running();
         CURRENT.with(|current| current.set(core));
-        Enter { core, ended: false }
+        Enter {
+            core,
+            ended: false,
+            vars: LoopVars::enter(),
+        }
+    }
+
+    /// The context the loop was entered from, which the main task starts with a copy of.
+    pub(crate) fn caller_vars(&self) -> &crate::rt::context_store::Ctx {
+        self.vars.caller()
     }
 
     /// Leaves the loop without ending it (a `Runner` keeps it for its next run): the thread

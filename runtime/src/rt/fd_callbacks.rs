@@ -65,6 +65,8 @@ impl FdCallback {
         if let Some(f) = f.as_mut() {
             let _ = catch_unwind(AssertUnwindSafe(f));
         }
+        // It runs in an empty context: what it set goes (see `context_vars`).
+        crate::rt::context_store::discard_stray();
         // Removed while it ran (it removed or replaced itself): drop it now it has returned.
         let removed = self.removed.get().then(|| f.take());
         drop(f);

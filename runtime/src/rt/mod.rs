@@ -9,6 +9,8 @@ pub(crate) mod bridge;
 pub(crate) mod callbacks;
 pub(crate) mod concurrent;
 pub(crate) mod context;
+pub(crate) mod context_store;
+pub(crate) mod context_vars;
 pub(crate) mod core;
 pub(crate) mod executor;
 pub(crate) mod fd_callbacks;

@@ -8,6 +8,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::rt::context::{self, Enter};
+use crate::rt::context_store::{self, Ctx};
+use crate::rt::context_vars::ContextSnapshot;
 use crate::rt::core::LoopCore;
 use crate::rt::shutdown;
 use crate::rt::signals;
@@ -171,7 +173,10 @@ impl Runner {
         // (`Enter`'s drop): the next run starts a new one.
         let enter = Enter::new(&core);
         core.shared().start();
-        let (main_id, mut main) = spawn::spawn_main(&core, future);
+        // The main task runs in a copy of the caller's context, as `asyncio.run`'s.
+        let mut start = enter.caller_vars().copy();
+        let (main_id, mut main) =
+            context_store::run_in(&mut start, || spawn::spawn_main(&core, future));
         // What each pass fires, done at its end: a buffer kept across passes.
         let mut fired = Vec::new();
         let interrupted = Rc::new(Cell::new(false));
@@ -209,6 +214,39 @@ impl Runner {
 }
 
 impl Runner {
+    /// [`run`](Runner::run)s `future` in `context` itself, as `Runner.run(coro, context=ctx)`:
+    /// the main task starts with `context`'s values, and what it sets is in `context`
+    /// afterwards (the next run in it sees it). [`run`](Runner::run) without a context runs
+    /// the main task in a copy of the caller's context.
+    ///
+    /// ```
+    /// use corio_runtime::{ContextSnapshot, ContextVar, Runner};
+    ///
+    /// static USER: ContextVar<&str> = ContextVar::new("user");
+    ///
+    /// let mut context = ContextSnapshot::new();
+    /// context.run(|| drop(USER.set("ada")));
+    /// assert_eq!(USER.get(), None); // set in `context` only
+    /// let runner = Runner::new();
+    /// assert_eq!(runner.run_with_context(&mut context, async { USER.get() }), Some("ada"));
+    /// runner.run_with_context(&mut context, async { drop(USER.set("grace")) });
+    /// assert_eq!(context.run(|| USER.get()), Some("grace"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`run`](Runner::run).
+    pub fn run_with_context<F: Future>(
+        &self,
+        context: &mut ContextSnapshot,
+        future: F,
+    ) -> F::Output {
+        self.run(InContext {
+            ctx: context.ctx_mut(),
+            future: Some(future),
+        })
+    }
+
     /// Ends the loop, as asyncio's `Runner.close()`: cancels the tasks left from earlier runs,
     /// lets the clean-up tasks their destructors spawn finish (for up to the
     /// [`shutdown_timeout`](Runner::shutdown_timeout)), waits for the default pool's work
@@ -255,6 +293,38 @@ impl Drop for Runner {
             Some(payload) => std::panic::resume_unwind(payload),
             None => {}
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A main future that runs (is polled and dropped) in a given context.
+    struct InContext<'c, F> {
+        ctx: &'c mut Ctx,
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<'c, F> PinnedDrop for InContext<'c, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let mut future = this.future;
+            context_store::run_in(this.ctx, || future.set(None));
+        }
+    }
+}
+
+impl<F: Future> Future for InContext<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let future = this.future;
+        context_store::run_in(this.ctx, || {
+            future
+                .as_pin_mut()
+                .expect("a finished main future is not polled again")
+                .poll(cx)
+        })
     }
 }
 

@@ -11,6 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::rt::callbacks;
 use crate::rt::context;
+use crate::rt::context_store;
 
 /// How a [`SettableFuture`] ended without a result: asyncio's `CancelledError`, or the
 /// exception given to `set_exception`.
@@ -227,7 +228,8 @@ impl<T: 'static, E: 'static> SettableFuture<T, E> {
     fn schedule_callback(&self, callback: DoneCallback<T, E>) {
         let fut = self.clone();
         context::with_current("corio::SettableFuture done callback", |core| {
-            let _handle = callbacks::call_soon(core, move || callback(&fut));
+            // It carries the context it was added in (`add_done_callback`).
+            let _handle = callbacks::call_soon_bound(core, move || callback(&fut));
         });
     }
 
@@ -243,7 +245,13 @@ impl<T: 'static, E: 'static> SettableFuture<T, E> {
         &self,
         callback: impl FnOnce(&SettableFuture<T, E>) + 'static,
     ) -> DoneCallbackId {
-        let callback: DoneCallback<T, E> = Box::new(callback);
+        // It runs in a copy of the context current now, as asyncio's.
+        let callback: DoneCallback<T, E> = if context_store::current_is_empty() {
+            Box::new(callback)
+        } else {
+            let bound = context_store::bind(callback);
+            Box::new(move |fut| bound.enter(|callback| callback(fut)))
+        };
         let future = Rc::as_ptr(&self.state).cast::<()>() as usize;
         let mut state = self.state.borrow_mut();
         match &mut *state {

@@ -7,6 +7,7 @@ use std::future::Future;
 use async_task::{Builder, Runnable};
 
 use crate::rt::context;
+use crate::rt::context_store;
 use crate::rt::core::LoopCore;
 use crate::rt::remote::Remote;
 use crate::rt::task_body::{Plain, Shape, TaskBody};
@@ -44,6 +45,8 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
 ) -> RawTask<S::Value> {
     let (id, key) = core.next_task_slot();
     let meta = TaskMeta::new(id, key, name, core.shared().clone());
+    // A task runs in a copy of its creator's context, as asyncio's (nothing to copy if empty).
+    context_store::inherit(&meta);
     let body = body_in::<F, S>(future);
     // SAFETY: async-task's conditions for `spawn_unchecked`: the future need not be `Send`
     // because its `Runnable` only ever runs, and is dropped, on the loop's thread (other

@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::rt::context;
+use crate::rt::context_store;
 use crate::rt::task_output::{NeverRetrieved, TaskOutput};
 use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, FAILED, PANICKED, TaskMeta};
 use crate::task::error::{SharedPanic, TaskError};
@@ -101,9 +102,11 @@ pin_project_lite::pin_project! {
                 // Dropped unfinished: async-task closed the task (its handle was dropped while
                 // awaited, or the loop is ending).
                 this.meta.finish(CANCELLED);
+                // async-task drops a task's future where a panic aborts: contain it. Its
+                // destructors run in the task's context, as its steps did.
+                let future = this.future.as_mut();
+                context_store::drop_in_task(this.meta, || drop_contained(future));
             }
-            // async-task drops a task's future where a panic aborts: contain it.
-            drop_contained(this.future.as_mut());
             unregister(this.meta);
         }
     }
@@ -123,48 +126,62 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
     type Output = TaskOutput<S::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        if this.meta.has(CANCEL_REQUESTED) {
-            // Mark first: a destructor that asks `done()` of this task sees it finished.
-            this.meta.finish(CANCELLED);
-            drop_contained(this.future);
-            let cancelled = TaskError::cancelled(this.meta.cancel_message());
-            return Poll::Ready(TaskOutput::new(Err(cancelled), None));
-        }
-        let future = this
-            .future
-            .as_mut()
-            .as_pin_mut()
-            .expect("async-task never polls a finished task");
-        let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
-        let output = match polled {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(value)) => {
-                let shaped = S::shape(value);
-                this.meta.finish(if shaped.failed { FAILED } else { 0 });
-                let unretrieved = shaped
-                    .unretrieved
-                    .map(|failure| NeverRetrieved::new(this.meta.name().into_owned(), failure));
-                TaskOutput::new(shaped.output, unretrieved)
-            }
-            Err(payload) => {
-                this.meta.finish(PANICKED);
-                // A group member's panic is its group's to report.
-                let in_group = payload.is::<SharedPanic>();
-                let error = TaskError::panicked(payload);
-                let unretrieved = (!in_group).then(|| {
-                    let failure = match error.panic_message() {
-                        Some(message) => format!("panicked: {message}"),
-                        None => "panicked".to_owned(),
-                    };
-                    NeverRetrieved::new(this.meta.name().into_owned(), failure)
-                });
-                TaskOutput::new(Err(error), unretrieved)
-            }
-        };
-        drop_contained(this.future);
-        Poll::Ready(output)
+        let this = self.project();
+        // The step runs in the task's context (context variables), if it has one.
+        let entered = context_store::enter_step(this.meta);
+        let polled = step::<F, S>(this.meta, this.future, cx);
+        context_store::leave_step(this.meta, entered);
+        polled
     }
+}
+
+/// A task's step, in its context: polls its future (or drops it, if the task was
+/// cancelled). Inlined into `poll`, as `poll` is into async-task's `run`.
+#[inline(always)]
+fn step<F: Future, S: Shape<F::Output>>(
+    meta: &TaskMeta,
+    mut future: Pin<&mut Option<F>>,
+    cx: &mut Context<'_>,
+) -> Poll<TaskOutput<S::Value>> {
+    if meta.has(CANCEL_REQUESTED) {
+        // Mark first: a destructor that asks `done()` of this task sees it finished.
+        meta.finish(CANCELLED);
+        drop_contained(future);
+        let cancelled = TaskError::cancelled(meta.cancel_message());
+        return Poll::Ready(TaskOutput::new(Err(cancelled), None));
+    }
+    let running = future
+        .as_mut()
+        .as_pin_mut()
+        .expect("async-task never polls a finished task");
+    let polled = catch_unwind(AssertUnwindSafe(|| running.poll(cx)));
+    let output = match polled {
+        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Ready(value)) => {
+            let shaped = S::shape(value);
+            meta.finish(if shaped.failed { FAILED } else { 0 });
+            let unretrieved = shaped
+                .unretrieved
+                .map(|failure| NeverRetrieved::new(meta.name().into_owned(), failure));
+            TaskOutput::new(shaped.output, unretrieved)
+        }
+        Err(payload) => {
+            meta.finish(PANICKED);
+            // A group member's panic is its group's to report.
+            let in_group = payload.is::<SharedPanic>();
+            let error = TaskError::panicked(payload);
+            let unretrieved = (!in_group).then(|| {
+                let failure = match error.panic_message() {
+                    Some(message) => format!("panicked: {message}"),
+                    None => "panicked".to_owned(),
+                };
+                NeverRetrieved::new(meta.name().into_owned(), failure)
+            });
+            TaskOutput::new(Err(error), unretrieved)
+        }
+    };
+    drop_contained(future);
+    Poll::Ready(output)
 }
 
 /// Drops a task's future in place. A panic in its destructor is contained like one in

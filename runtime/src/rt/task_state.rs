@@ -12,6 +12,7 @@ use std::task::{Poll, Waker};
 
 use crate::rt::callbacks;
 use crate::rt::context;
+use crate::rt::context_store::{self, Ctx, TaskVars};
 use crate::rt::remote::{LoopShared, Remote};
 
 /// The task was asked to cancel (by `cancel()`, the loop's end, or a dropped awaiter).
@@ -29,6 +30,9 @@ const WATCHED: u8 = 1 << 4;
 /// `create_task_try` (its output is that `Err`), or a group's fallible member (its `Err` went
 /// to the group).
 pub(crate) const FAILED: u8 = 1 << 5;
+/// It has a context (context variables) of its own, in its extension: a step makes it
+/// current. A task created in an empty context has none until it sets a variable.
+const HAS_VARS: u8 = 1 << 6;
 
 /// A task's metadata; lives in the task's allocation, so it is kept to 32 bytes (what few tasks
 /// have, a name or a cancel message, is behind one thin pointer allocated on first use).
@@ -54,6 +58,8 @@ struct TaskExt {
     cancel_message: Mutex<Option<Arc<str>>>,
     /// What waits for the task's end, in registration order (asyncio's `_callbacks`).
     done: Mutex<Vec<DoneEntry>>,
+    /// Its context between steps (`HAS_VARS`); the loop's thread only.
+    vars: TaskVars,
 }
 
 impl Drop for TaskExt {
@@ -90,6 +96,23 @@ struct LoopCallback(Box<dyn FnOnce()>);
 // or in its body's drop, both on the loop's thread, or by `remove_done_callback` (checked as
 // `add_done_callback`). `TaskExt::drop` leaks any left rather than drop them elsewhere.
 unsafe impl Send for LoopCallback {}
+
+/// Wakes the awaiters and schedules the done callbacks of a finished task, in order.
+fn run_entries(entries: Vec<DoneEntry>) {
+    for entry in entries {
+        match entry {
+            DoneEntry::Wake(waker) => waker.wake(),
+            // Off a running loop (its end), the callback is dropped unrun. It carries the
+            // context it was added in, not the finishing task's.
+            DoneEntry::Callback(LoopCallback(callback)) => {
+                context::try_with_current(|core| {
+                    let _handle = callbacks::call_soon_bound(core, callback);
+                });
+            }
+            DoneEntry::Removed => {}
+        }
+    }
+}
 
 /// Adds `waker` to `entries` unless one that wakes the same task is there already.
 fn push_waker(entries: &mut Vec<DoneEntry>, waker: &Waker) {
@@ -165,6 +188,23 @@ impl TaskMeta {
         self.id
     }
 
+    /// Whether the task has a context of its own (see `context_store`).
+    #[inline(always)]
+    pub(crate) fn has_vars(&self) -> bool {
+        self.has(HAS_VARS)
+    }
+
+    /// Keeps `ctx` as the task's context until its next step. On the loop's thread.
+    pub(crate) fn put_vars(&self, ctx: Ctx) {
+        self.ext_or_init().vars.put(ctx);
+        self.mark(HAS_VARS);
+    }
+
+    /// Takes the task's context out (empty if it has none). On the loop's thread.
+    pub(crate) fn take_vars(&self) -> Ctx {
+        self.ext().map(|ext| ext.vars.take()).unwrap_or_default()
+    }
+
     pub(crate) fn key(&self) -> u32 {
         self.key
     }
@@ -237,6 +277,14 @@ impl TaskMeta {
         if self.state.fetch_or(WATCHED, Ordering::AcqRel) & DONE != 0 {
             return Err(callback);
         }
+        // It runs in a copy of the context current now, as asyncio's (not the finishing
+        // task's: `run_entries` schedules it as it is).
+        let callback: Box<dyn FnOnce()> = if context_store::current_is_empty() {
+            callback
+        } else {
+            let bound = context_store::bind(callback);
+            Box::new(move || bound.call())
+        };
         entries.push(DoneEntry::Callback(LoopCallback(callback)));
         Ok(entries.len() - 1)
     }
@@ -270,18 +318,7 @@ impl TaskMeta {
     fn run_done_list(&self) {
         let Some(ext) = self.ext() else { return };
         let entries = std::mem::take(&mut *locked(&ext.done));
-        for entry in entries {
-            match entry {
-                DoneEntry::Wake(waker) => waker.wake(),
-                // Off a running loop (its end), the callback is dropped unrun.
-                DoneEntry::Callback(LoopCallback(callback)) => {
-                    context::try_with_current(|core| {
-                        let _handle = callbacks::call_soon(core, callback);
-                    });
-                }
-                DoneEntry::Removed => {}
-            }
-        }
+        run_entries(entries);
     }
 
     /// asyncio's task repr: `<Task pending name='Task-2'>`, `<Task cancelled ...>`, ...
