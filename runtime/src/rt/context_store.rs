@@ -233,15 +233,12 @@ fn inherit_slow(meta: &TaskMeta) {
     meta.put_vars(capture());
 }
 
-/// Before a task's step: makes its context current if it has one. Returns whether it did;
-/// give that to [`leave_step`].
+/// Before a task's step: makes its context current if it `has_vars` (the task's bit).
 #[inline(always)]
-pub(crate) fn enter_step(meta: &TaskMeta) -> bool {
-    let has = meta.has_vars();
-    if has {
+pub(crate) fn enter_step(meta: &TaskMeta, has_vars: bool) {
+    if has_vars {
         enter_slow(meta);
     }
-    has
 }
 
 #[cold]
@@ -253,10 +250,11 @@ fn enter_slow(meta: &TaskMeta) {
 
 /// After a task's step (its future polled, or dropped if it finished): keeps the context it
 /// ran in for its next step (a task that had none and set a variable gets one), or drops it
-/// if the task is done; the thread's context is empty again.
+/// if the task is done; the thread's context is empty again. A task's context is never empty
+/// once it has one (a `reset` leaves an empty map, not none), so the thread's tells it all.
 #[inline(always)]
-pub(crate) fn leave_step(meta: &TaskMeta, entered: bool) {
-    if entered || !current_is_empty() {
+pub(crate) fn leave_step(meta: &TaskMeta) {
+    if !current_is_empty() {
         leave_slow(meta);
     }
 }

@@ -174,9 +174,11 @@ impl Runner {
         let enter = Enter::new(&core);
         core.shared().start();
         // The main task runs in a copy of the caller's context, as `asyncio.run`'s.
-        let mut start = enter.caller_vars().copy();
-        let (main_id, mut main) =
-            context_store::run_in(&mut start, || spawn::spawn_main(&core, future));
+        let spawn_main = || spawn::spawn_main(&core, future);
+        let (main_id, mut main) = match enter.caller_vars() {
+            caller if caller.values.is_none() => spawn_main(),
+            caller => context_store::run_in(&mut caller.copy(), spawn_main),
+        };
         // What each pass fires, done at its end: a buffer kept across passes.
         let mut fired = Vec::new();
         let interrupted = Rc::new(Cell::new(false));

@@ -45,8 +45,6 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
 ) -> RawTask<S::Value> {
     let (id, key) = core.next_task_slot();
     let meta = TaskMeta::new(id, key, name, core.shared().clone());
-    // A task runs in a copy of its creator's context, as asyncio's (nothing to copy if empty).
-    context_store::inherit(&meta);
     let body = body_in::<F, S>(future);
     // SAFETY: async-task's conditions for `spawn_unchecked`: the future need not be `Send`
     // because its `Runnable` only ever runs, and is dropped, on the loop's thread (other
@@ -58,6 +56,8 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
             .metadata(meta)
             .spawn_unchecked(body, schedule)
     };
+    // A task runs in a copy of its creator's context, as asyncio's (nothing to copy if empty).
+    context_store::inherit(runnable.metadata());
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
     runnable.schedule();
     handle

@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use crate::rt::context;
 use crate::rt::context_store;
 use crate::rt::task_output::{NeverRetrieved, TaskOutput};
-use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, FAILED, PANICKED, TaskMeta};
+use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, FAILED, HAS_VARS, PANICKED, TaskMeta};
 use crate::task::error::{SharedPanic, TaskError};
 
 /// How a task's output `O` becomes what its handle gives, and whether it is a failure (an
@@ -127,10 +127,12 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        // One load for the two bits a step tests.
+        let bits = this.meta.bits();
         // The step runs in the task's context (context variables), if it has one.
-        let entered = context_store::enter_step(this.meta);
-        let polled = step::<F, S>(this.meta, this.future, cx);
-        context_store::leave_step(this.meta, entered);
+        context_store::enter_step(this.meta, bits & HAS_VARS != 0);
+        let polled = step::<F, S>(this.meta, bits & CANCEL_REQUESTED != 0, this.future, cx);
+        context_store::leave_step(this.meta);
         polled
     }
 }
@@ -140,10 +142,11 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
 #[inline(always)]
 fn step<F: Future, S: Shape<F::Output>>(
     meta: &TaskMeta,
+    cancel_requested: bool,
     mut future: Pin<&mut Option<F>>,
     cx: &mut Context<'_>,
 ) -> Poll<TaskOutput<S::Value>> {
-    if meta.has(CANCEL_REQUESTED) {
+    if cancel_requested {
         // Mark first: a destructor that asks `done()` of this task sees it finished.
         meta.finish(CANCELLED);
         drop_contained(future);

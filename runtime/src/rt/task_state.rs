@@ -32,7 +32,7 @@ const WATCHED: u8 = 1 << 4;
 pub(crate) const FAILED: u8 = 1 << 5;
 /// It has a context (context variables) of its own, in its extension: a step makes it
 /// current. A task created in an empty context has none until it sets a variable.
-const HAS_VARS: u8 = 1 << 6;
+pub(crate) const HAS_VARS: u8 = 1 << 6;
 
 /// A task's metadata; lives in the task's allocation, so it is kept to 32 bytes (what few tasks
 /// have, a name or a cancel message, is behind one thin pointer allocated on first use).
@@ -191,7 +191,7 @@ impl TaskMeta {
     /// Whether the task has a context of its own (see `context_store`).
     #[inline(always)]
     pub(crate) fn has_vars(&self) -> bool {
-        self.has(HAS_VARS)
+        self.state.load(Ordering::Acquire) & HAS_VARS != 0
     }
 
     /// Keeps `ctx` as the task's context until its next step. On the loop's thread.
@@ -222,7 +222,14 @@ impl TaskMeta {
         self.mark(CANCEL_REQUESTED);
     }
 
+    /// The state bits, for a step that tests several with one load.
+    #[inline(always)]
+    pub(crate) fn bits(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
     /// Whether `bit` is set.
+    #[inline]
     pub(crate) fn has(&self, bit: u8) -> bool {
         self.state.load(Ordering::Acquire) & bit != 0
     }
