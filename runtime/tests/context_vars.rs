@@ -296,15 +296,23 @@ fn callbacks_run_in_a_copy_of_the_context_they_were_scheduled_in() {
             }
         }
         REQUEST.set("changed".into());
-        // A callback scheduled from an empty context runs in an empty one.
+        // A callback scheduled from an empty context runs in an empty one, and what it sets
+        // goes with it: the next callback, in the same pass, does not see it.
         let empty = create_task({
             let log = log.clone();
             async move {
                 ContextSnapshot::new().run(|| {
-                    drop(get_running_loop().call_soon(move || {
-                        log.borrow_mut().push(format!("empty {:?}", REQUEST.get()));
+                    let lp = get_running_loop();
+                    let first = log.clone();
+                    drop(lp.call_soon(move || {
+                        first
+                            .borrow_mut()
+                            .push(format!("empty {:?}", REQUEST.get()));
                         LEVEL.set(9);
-                    }))
+                    }));
+                    drop(lp.call_soon(move || {
+                        log.borrow_mut().push(format!("next {:?}", LEVEL.get()));
+                    }));
                 });
             }
         });
@@ -317,6 +325,7 @@ fn callbacks_run_in_a_copy_of_the_context_they_were_scheduled_in() {
         [
             "soon Some(\"main\") at 0",
             "empty None",
+            "next Some(0)",
             "later Some(\"main\") at 1"
         ]
     );
