@@ -11,6 +11,8 @@
 //!
 //! * `loops n`: `n` empty `corio::run`s (creating and closing a loop, its selector included);
 //! * `spawn n`: `n` empty tasks spawned, then awaited, on one loop;
+//! * `spawn-ctx n`: the same, each task reading a context variable its creator set (so each
+//!   task has a context);
 //! * `timers n`: `n` tasks each sleeping to one of 1000 deadlines, under virtual time;
 //! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
 //!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
@@ -140,7 +142,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|timers|frame-bare|frame-coro|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-ctx|timers|frame-bare|frame-coro|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -149,6 +151,18 @@ fn main() {
         "loops" => (0..n).for_each(|_| corio::run(async {})),
         "spawn" => corio::run(async move {
             let tasks: Vec<_> = (0..n).map(|_| corio::create_task(async {})).collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        // `spawn` with a context variable set in the creator: each task gets a copy of its
+        // context (one shared snapshot) and switches it in for its step.
+        "spawn-ctx" => corio::run(async move {
+            static REQUEST: corio::ContextVar<u64> = corio::ContextVar::new("request");
+            REQUEST.set(1);
+            let tasks: Vec<_> = (0..n)
+                .map(|_| corio::create_task(async { std::hint::black_box(REQUEST.get()) }))
+                .collect();
             for task in tasks {
                 task.await.unwrap();
             }

@@ -63,6 +63,7 @@
 //! | `writer.write(data)`, `await drain()`, `write_eof()`, `close()`, `await wait_closed()`, `is_closing()`, `get_extra_info("peername")` | the same names on [`StreamWriter`]; `peer_addr()` -> [`StreamAddr`] |
 //! | `server = await asyncio.start_server(cb, host, port)`, `start_unix_server(cb, path)`, `server.close()`, `await server.wait_closed()`, `serve_forever()` | [`start_server(cb, host, port)`](start_server), [`start_unix_server(cb, path)`](start_unix_server) -> [`Server`] with the same methods and `local_addrs()`; sockets in [`net`] |
 //! | `proc = await asyncio.create_subprocess_exec(prog, *args, stdout=PIPE)`, `create_subprocess_shell(cmd)`: `proc.communicate(input)`, `wait()`, `returncode`, `kill()`, `terminate()`, `send_signal(sig)`, `proc.stdin`/`stdout`/`stderr` | [`Command::new(prog).args(..).stdout(Stdio::piped()).spawn()`](Command) -> [`Process`] with the same names (`returncode()`, `pid()`); [`create_subprocess_exec(prog, args)`](create_subprocess_exec)`.await` and [`create_subprocess_shell(cmd)`](create_subprocess_shell) pipe all three streams |
+//! | `request = contextvars.ContextVar("request")`, `request.set(v)` -> token, `request.get()`, `request.reset(token)`, `contextvars.copy_context()`, `ctx.run(f)`, `runner.run(coro, context=ctx)` | `static REQUEST: `[`ContextVar<T>`](ContextVar)` = ContextVar::new("request")` (or [`ContextVar::with_default`]), `REQUEST.set(v)` -> [`Token`], `REQUEST.get()` -> `Option<T>`, `REQUEST.reset(token)`, [`copy_context()`](copy_context) -> [`ContextSnapshot`], `ctx.run(f)`, [`Runner::run_with_context`]: each task runs in a copy of its creator's context, callbacks in a copy of their scheduler's (see [Context variables](#context-variables)) |
 //! | `RuntimeError: no running event loop` | `create_task`, `time` outside a loop panic with `no running event loop` (`sleep` and `wait_for!` work on any executor, on a portable timer) |
 //!
 //! ## Sharing state with tasks
@@ -241,6 +242,41 @@
 //! `sleep(3600)` finishes at once and every timing is exact. Under virtual time, a loop with
 //! nothing ready, no timer and an unfinished main future panics with a message saying it
 //! deadlocked, instead of hanging.
+//!
+//! ## Context variables
+//!
+//! Where asyncio code keeps per-request state in a `contextvars.ContextVar`, a `thread_local!`
+//! is silently wrong on corio: every task of the loop shares the thread, so every task sees
+//! the last value set. A [`ContextVar`] has a value per context, and, as in asyncio, each task
+//! runs in a copy of the context current where it was created: what a task sets is its own,
+//! across its awaits and in the tasks it creates afterwards, never seen by its creator or its
+//! siblings. Callbacks (`call_soon`, `call_later`, done callbacks) run in a copy of the
+//! context they were scheduled in. The copy is O(1) (the values are shared until one side
+//! sets one), and a program that sets no variable pays nothing for it (see
+//! [`ContextVar`] for what differs from asyncio: contexts stay on their thread).
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//!
+//! use corio::{ContextVar, create_task, gather, sleep};
+//!
+//! static REQUEST: ContextVar<String> = ContextVar::new("request");
+//!
+//! async fn handle(id: u32, printed: Rc<RefCell<Vec<String>>>) {
+//!     REQUEST.set(format!("req-{id}"));
+//!     sleep(1).await; // the other two set theirs meanwhile
+//!     printed.borrow_mut().push(REQUEST.get().unwrap()); // print(request.get())
+//! }
+//!
+//! corio::Runner::new().virtual_time().run(async {
+//!     let printed = Rc::new(RefCell::new(Vec::new()));
+//!     let tasks = (0..3).map(|id| create_task(handle(id, printed.clone())));
+//!     gather!(..tasks).await;
+//!     assert_eq!(*printed.borrow(), ["req-0", "req-1", "req-2"]);
+//!     assert_eq!(REQUEST.get(), None); // the tasks' sets stay theirs
+//! });
+//! ```
 //!
 //! ## Threads
 //!
@@ -437,6 +473,7 @@ pub use corio_runtime::{
     capture_never_awaited, set_never_awaited_hook,
 };
 pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
+pub use corio_runtime::{ContextSnapshot, ContextVar, Token, copy_context};
 pub use corio_runtime::{
     ConcurrentError, ConcurrentFuture, DoneCallbackId, EventLoop, Executor, FutureError, Handle,
     Job, LoopClosed, SettableFuture, SettableWait, Threadsafe, ThreadsafeHandle, TimerHandle,
