@@ -473,12 +473,12 @@ pub use corio_runtime::{
     capture_never_awaited, set_never_awaited_hook,
 };
 pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
-pub use corio_runtime::{ContextSnapshot, ContextVar, Token, copy_context};
 pub use corio_runtime::{
     ConcurrentError, ConcurrentFuture, DoneCallbackId, EventLoop, Executor, FutureError, Handle,
     Job, LoopClosed, SettableFuture, SettableWait, Threadsafe, ThreadsafeHandle, TimerHandle,
     ToThread, get_running_loop, run_coroutine_threadsafe, to_thread,
 };
+pub use corio_runtime::{ContextSnapshot, ContextVar, Token, copy_context};
 pub use corio_runtime::{
     IncompleteReadError, LimitOverrunError, Server, StreamAddr, StreamReader, StreamWriter,
     getaddrinfo, open_connection, open_unix_connection, start_server, start_unix_server,
