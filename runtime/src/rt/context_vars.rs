@@ -8,11 +8,7 @@
 //! (`call_soon`, `call_later`, `call_at`, done callbacks) run in a copy of the context current
 //! where they were scheduled, as asyncio's (`context=None`).
 //!
-//! Where corio differs from asyncio: contexts are `Rc`-based, bound to their thread, so work
-//! sent to another thread (`to_thread`, `run_in_executor`) and callbacks coming from one
-//! (`call_soon_threadsafe`), as well as fd callbacks (`add_reader`) and signal handlers, run
-//! in an empty context, where asyncio copies the caller's; there is no `contextvars.Context`
-//! mapping API beyond [`ContextSnapshot::len`].
+//! What differs from asyncio is said on [`ContextVar`].
 
 use std::any::Any;
 use std::fmt;
@@ -56,7 +52,21 @@ static NEXT_VAR_ID: AtomicU64 = AtomicU64::new(1);
 ///
 /// Values are kept as `Rc<T>` in the context: [`get`](Self::get) clones the value
 /// (`T: Clone`), [`get_rc`](Self::get_rc) only the `Rc`. Where the variable was never set,
-/// `get` gives the default or `None` (Python raises `LookupError`).
+/// `get` gives the default or `None` (Python raises `LookupError`). A `static` variable needs
+/// `T: Sync` (its default lives in it); for an `Rc` value, declare it in a `thread_local!`.
+///
+/// What runs in which context, as asyncio: a task in a copy of the context current where it
+/// was created (O(1): the values are shared until one side sets one); the main task of
+/// [`Runner::run`](crate::Runner::run) in a copy of the caller's, or in a given context with
+/// [`Runner::run_with_context`](crate::Runner::run_with_context); `call_soon`, `call_later`,
+/// `call_at` callbacks and done callbacks (of a task or a `SettableFuture`) in a copy of the
+/// context current where they were scheduled or added, so what they set goes with them.
+///
+/// Where corio differs: contexts are bound to their thread (values need not be `Send`), so
+/// work sent to another thread (`to_thread`, `run_in_executor`), callbacks from another thread
+/// (`call_soon_threadsafe`), fd callbacks (`add_reader`, `add_writer`) and signal handlers run
+/// in an empty context, where asyncio copies the caller's; a `ContextSnapshot` has no mapping
+/// API beyond [`len`](ContextSnapshot::len).
 pub struct ContextVar<T: 'static> {
     name: &'static str,
     /// 0 until first used.
