@@ -183,6 +183,16 @@ impl<T: 'static> ContextVar<T> {
     /// var=<ContextVar name='a'>> was created by a different ContextVar` for a token of
     /// another variable, and `... was created in a different Context` for one set in another
     /// context (another task, say). The variable is left unchanged.
+    ///
+    /// A token used twice does not compile:
+    ///
+    /// ```compile_fail,E0382
+    /// static LEVEL: corio_runtime::ContextVar<u32> = corio_runtime::ContextVar::new("level");
+    ///
+    /// let token = LEVEL.set(1);
+    /// LEVEL.reset(token);
+    /// LEVEL.reset(token); // use of moved value: `token`
+    /// ```
     pub fn reset(&self, token: Token<T>) {
         let id = self.id();
         if token.var != id {
