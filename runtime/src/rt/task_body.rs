@@ -12,6 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::coroutine::live;
 use crate::rt::context;
 use crate::rt::task_output::{NeverRetrieved, TaskOutput};
 use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, FAILED, PANICKED, TaskMeta};
@@ -148,6 +149,8 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
                 TaskOutput::new(shaped.output, unretrieved)
             }
             Err(payload) => {
+                // The frames the panic unwound through did not restore the one being polled.
+                live::reset_current();
                 this.meta.finish(PANICKED);
                 // A group member's panic is its group's to report.
                 let in_group = payload.is::<SharedPanic>();

@@ -18,11 +18,14 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::sync::RwLock;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
+
+pub(crate) mod live;
 
 /// No await site: the body has not reached an instrumented `.await` during this poll.
 const NO_SITE: u16 = u16::MAX;
@@ -168,7 +171,8 @@ pin_project! {
     /// * the never-awaited report: dropped before its first poll, it reports
     ///   `coroutine 'NAME' was never awaited` (see [`set_never_awaited_hook`]).
     ///
-    /// It is `Send`, `Sync` and `Unpin` exactly when the body's future is.
+    /// It is `Send` and `Sync` exactly when the body's future is, and never `Unpin` (as an
+    /// `async fn`'s future): once polled, it stays where it is, so the call graph can name it.
     ///
     /// # Panics
     ///
@@ -179,15 +183,33 @@ pin_project! {
         frame: Frame,
         #[pin]
         future: F,
+        // Once polled, the frame's address names its entry among the live frames.
+        #[pin]
+        pinned: PhantomPinned,
     }
 
     impl<F> PinnedDrop for Coroutine<F> {
         fn drop(this: Pin<&mut Self>) {
-            if this.frame.state == CoroutineState::Created {
-                report_never_awaited(this.frame.info);
+            let frame = &this.frame;
+            match frame.state {
+                FrameState::Created => report_never_awaited(frame.info),
+                FrameState::RunningLive | FrameState::SuspendedLive => frame.drop_live(),
+                _ => {}
             }
         }
     }
+}
+
+/// A frame's state: [`CoroutineState`], told apart by whether the frame is among the live
+/// ones (then its poll keeps its entry up to date), so that each poll tests one byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameState {
+    Created,
+    Running,
+    Suspended,
+    RunningLive,
+    SuspendedLive,
+    Closed,
 }
 
 /// What a coroutine holds beside its body's future. Not generic: the work around each poll
@@ -197,11 +219,15 @@ pin_project! {
 /// as deep as with bare `async fn`s, give or take a constant).
 struct Frame {
     info: &'static CoroutineInfo,
-    /// `Running` while the body is polled, and after a poll that unwound (see `state`).
-    state: CoroutineState,
+    /// `Running` while the body is polled, and after a poll that unwound (see `state`); the
+    /// `Live` states are those of a frame among the live ones.
+    state: FrameState,
     /// Suspended: the index in `info.sites` of the await the body is at, or `NO_SITE`.
     /// Running: the site the enclosing coroutine had, restored when the poll ends.
     site: u16,
+    /// Its entry among the thread's live frames, from its first poll until it returns
+    /// (`live::NONE` when not recording).
+    key: u32,
 }
 
 impl Frame {
@@ -209,32 +235,73 @@ impl Frame {
     /// is polled, so `Running` seen from outside means its body panicked: it is closed.
     fn state(&self) -> CoroutineState {
         match self.state {
-            CoroutineState::Running => CoroutineState::Closed,
-            state => state,
+            FrameState::Created => CoroutineState::Created,
+            FrameState::Suspended | FrameState::SuspendedLive => CoroutineState::Suspended,
+            FrameState::Running | FrameState::RunningLive | FrameState::Closed => {
+                CoroutineState::Closed
+            }
         }
+    }
+
+    /// Its address, which names its live entry (it does not move once polled).
+    fn address(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 
     /// Before the body's poll: resumed, the body continues inside the await it is suspended
-    /// at; the enclosing coroutine's site is kept until [`leave`](Frame::leave).
+    /// at; the enclosing coroutine's site and live frame are kept until
+    /// [`leave`](Frame::leave). The first poll registers the frame among the live ones.
     #[inline]
     fn enter(&mut self) {
-        if self.state() == CoroutineState::Closed {
-            polled_after_close(self.info);
-        }
-        self.state = CoroutineState::Running;
+        self.state = match self.state {
+            FrameState::Suspended => FrameState::Running,
+            FrameState::SuspendedLive => self.enter_live(),
+            FrameState::Created if live::recording() => {
+                self.key = live::register(self.address(), self.info);
+                self.enter_live()
+            }
+            FrameState::Created => FrameState::Running,
+            _ => polled_after_close(self.info),
+        };
         self.site = SITE.replace(self.site);
     }
 
-    /// After the body's poll: records where it is suspended, or that it returned, and gives
-    /// the enclosing coroutine its site back.
+    /// [`enter`](Frame::enter)'s part for a frame among the live ones.
+    #[inline(never)]
+    fn enter_live(&mut self) -> FrameState {
+        live::enter(self.key);
+        FrameState::RunningLive
+    }
+
+    /// After the body's poll: records where it is suspended, or that it returned (leaving
+    /// the live frames), and gives the enclosing coroutine its site and live frame back.
     #[inline]
     fn leave(&mut self, ready: bool) {
         let site = SITE.replace(self.site);
-        (self.state, self.site) = if ready {
-            (CoroutineState::Closed, NO_SITE)
-        } else {
-            (CoroutineState::Suspended, site)
+        if self.state == FrameState::RunningLive {
+            self.leave_live(ready, site);
+        }
+        (self.state, self.site) = match (ready, self.state) {
+            (true, _) => (FrameState::Closed, NO_SITE),
+            (false, FrameState::RunningLive) => (FrameState::SuspendedLive, site),
+            (false, _) => (FrameState::Suspended, site),
         };
+    }
+
+    /// [`leave`](Frame::leave)'s part for a frame among the live ones.
+    #[inline(never)]
+    fn leave_live(&mut self, ready: bool, site: u16) {
+        live::leave(self.key, self.address(), site, ready);
+        if ready {
+            self.key = live::NONE;
+        }
+    }
+
+    /// The drop's part for a frame among the live ones.
+    #[cold]
+    #[inline(never)]
+    fn drop_live(&self) {
+        live::remove(self.key, self.address());
     }
 }
 
@@ -246,10 +313,12 @@ impl<F: Future> Coroutine<F> {
         Coroutine {
             frame: Frame {
                 info,
-                state: CoroutineState::Created,
+                state: FrameState::Created,
                 site: NO_SITE,
+                key: live::NONE,
             },
             future,
+            pinned: PhantomPinned,
         }
     }
 }
@@ -283,7 +352,7 @@ impl<F> Coroutine<F> {
     /// `#[corio::coroutine]`; suspended at one of those, this is the last instrumented await
     /// the body reached during the poll, or `None`.
     pub fn await_site(&self) -> Option<&'static AwaitSite> {
-        match self.frame.state {
+        match self.frame.state() {
             CoroutineState::Suspended => self.frame.info.sites.get(usize::from(self.frame.site)),
             _ => None,
         }
