@@ -18,7 +18,6 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
-use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::sync::RwLock;
 use std::task::{Context, Poll};
@@ -171,8 +170,7 @@ pin_project! {
     /// * the never-awaited report: dropped before its first poll, it reports
     ///   `coroutine 'NAME' was never awaited` (see [`set_never_awaited_hook`]).
     ///
-    /// It is `Send` and `Sync` exactly when the body's future is, and never `Unpin` (as an
-    /// `async fn`'s future): once polled, it stays where it is, so the call graph can name it.
+    /// It is `Send`, `Sync` and `Unpin` exactly when the body's future is.
     ///
     /// # Panics
     ///
@@ -183,9 +181,6 @@ pin_project! {
         frame: Frame,
         #[pin]
         future: F,
-        // Once polled, the frame's address names its entry among the live frames.
-        #[pin]
-        pinned: PhantomPinned,
     }
 
     impl<F> PinnedDrop for Coroutine<F> {
@@ -193,7 +188,7 @@ pin_project! {
             let frame = &this.frame;
             match frame.state {
                 FrameState::Created => report_never_awaited(frame.info),
-                FrameState::RunningLive | FrameState::SuspendedLive => frame.drop_live(),
+                FrameState::RunningLive | FrameState::SuspendedLive => live::remove(frame.key),
                 _ => {}
             }
         }
@@ -243,22 +238,25 @@ impl Frame {
         }
     }
 
-    /// Its address, which names its live entry (it does not move once polled).
-    fn address(&self) -> usize {
-        std::ptr::from_ref(self) as usize
-    }
-
     /// Before the body's poll: resumed, the body continues inside the await it is suspended
     /// at; the enclosing coroutine's site and live frame are kept until
-    /// [`leave`](Frame::leave). The first poll registers the frame among the live ones.
-    #[inline]
+    /// [`leave`](Frame::leave). In debug mode, the first poll registers the frame among the
+    /// live ones.
+    ///
+    /// The live-frame work is out of line and takes the key by value: were the frame's
+    /// address to leave this function, the optimiser could no longer build a coroutine in
+    /// place inside its caller's state.
+    #[inline(always)]
     fn enter(&mut self) {
         self.state = match self.state {
             FrameState::Suspended => FrameState::Running,
-            FrameState::SuspendedLive => self.enter_live(),
+            FrameState::SuspendedLive => {
+                live::enter(self.key);
+                FrameState::RunningLive
+            }
             FrameState::Created if live::recording() => {
-                self.key = live::register(self.address(), self.info);
-                self.enter_live()
+                self.key = live::register(self.info);
+                FrameState::RunningLive
             }
             FrameState::Created => FrameState::Running,
             _ => polled_after_close(self.info),
@@ -266,42 +264,23 @@ impl Frame {
         self.site = SITE.replace(self.site);
     }
 
-    /// [`enter`](Frame::enter)'s part for a frame among the live ones.
-    #[inline(never)]
-    fn enter_live(&mut self) -> FrameState {
-        live::enter(self.key);
-        FrameState::RunningLive
-    }
-
     /// After the body's poll: records where it is suspended, or that it returned (leaving
     /// the live frames), and gives the enclosing coroutine its site and live frame back.
-    #[inline]
+    #[inline(always)]
     fn leave(&mut self, ready: bool) {
         let site = SITE.replace(self.site);
-        if self.state == FrameState::RunningLive {
-            self.leave_live(ready, site);
-        }
         (self.state, self.site) = match (ready, self.state) {
+            (true, FrameState::RunningLive) => {
+                live::leave(self.key, site, true);
+                (FrameState::Closed, NO_SITE)
+            }
             (true, _) => (FrameState::Closed, NO_SITE),
-            (false, FrameState::RunningLive) => (FrameState::SuspendedLive, site),
+            (false, FrameState::RunningLive) => {
+                live::leave(self.key, site, false);
+                (FrameState::SuspendedLive, site)
+            }
             (false, _) => (FrameState::Suspended, site),
         };
-    }
-
-    /// [`leave`](Frame::leave)'s part for a frame among the live ones.
-    #[inline(never)]
-    fn leave_live(&mut self, ready: bool, site: u16) {
-        live::leave(self.key, self.address(), site, ready);
-        if ready {
-            self.key = live::NONE;
-        }
-    }
-
-    /// The drop's part for a frame among the live ones.
-    #[cold]
-    #[inline(never)]
-    fn drop_live(&self) {
-        live::remove(self.key, self.address());
     }
 }
 
@@ -318,7 +297,6 @@ impl<F: Future> Coroutine<F> {
                 key: live::NONE,
             },
             future,
-            pinned: PhantomPinned,
         }
     }
 }
