@@ -16,7 +16,8 @@
 //! * `timers n`: `n` tasks each sleeping to one of 1000 deadlines, under virtual time;
 //! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
 //!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
-//!   both fns `#[corio::coroutine]`);
+//!   both fns `#[corio::coroutine]`); `frame-coro-debug n` the same in debug mode (frames
+//!   recorded for the call graph);
 //! * `echo n` / `echo-tokio n`: `n` 64-byte round trips over loopback, client and server on
 //!   one loop (corio's `net::TcpStream`; tokio's current-thread runtime).
 //!
@@ -142,7 +143,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|spawn-ctx|timers|frame-bare|frame-coro|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-ctx|timers|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -185,6 +186,11 @@ fn main() {
             }
         }),
         "frame-coro" => corio::run(async move {
+            for _ in 0..n {
+                std::hint::black_box(frame_coro::yield_1000().await);
+            }
+        }),
+        "frame-coro-debug" => corio::Runner::new().debug(true).run(async move {
             for _ in 0..n {
                 std::hint::black_box(frame_coro::yield_1000().await);
             }

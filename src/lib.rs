@@ -472,6 +472,9 @@ pub use corio_runtime::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,
     capture_never_awaited, set_never_awaited_hook,
 };
+pub use corio_runtime::{
+    CallGraph, FrameEntry, capture_call_graph, format_call_graph, print_call_graph,
+};
 pub use corio_runtime::{Command, Process, create_subprocess_exec, create_subprocess_shell};
 pub use corio_runtime::{
     ConcurrentError, ConcurrentFuture, DoneCallbackId, EventLoop, Executor, FutureError, Handle,

@@ -44,6 +44,9 @@ pub use sync::queue_errors::{
 };
 pub use sync::queues::{LifoQueue, PriorityQueue, Queue};
 pub use sync::semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};
+pub use task::call_graph::{
+    CallGraph, FrameEntry, capture_call_graph, format_call_graph, print_call_graph,
+};
 pub use task::error::TaskError;
 pub use task::group::TaskGroup;
 pub use task::group_error::{TaskFailure, TaskGroupError};

@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::ptr;
 
+use crate::coroutine::live;
 use crate::rt::context_store::LoopVars;
 use crate::rt::core::LoopCore;
 use crate::rt::shutdown::{self, Payload};
@@ -71,6 +72,8 @@ impl<'a> Enter<'a> {
     pub(crate) fn new(core: &'a LoopCore) -> Self {
         assert_none_running();
         CURRENT.with(|current| current.set(core));
+        // Debug mode: the frames that start while the loop runs join the live ones.
+        live::set_recording(core.shared().debug());
         Enter {
             core,
             ended: false,
@@ -106,6 +109,7 @@ impl Drop for Enter<'_> {
                 shutdown::discard(payload);
             }
         }
+        live::set_recording(false);
         CURRENT.with(|current| current.set(ptr::null()));
     }
 }

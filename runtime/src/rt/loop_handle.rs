@@ -82,9 +82,10 @@ impl EventLoop {
         self.shared.is_closed()
     }
 
-    /// Whether the loop runs in debug mode, as `loop.get_debug()`: corio has none, so `false`.
+    /// Whether the loop runs in debug mode, as `loop.get_debug()`: see
+    /// [`Runner::debug`](crate::Runner::debug). Thread-safe.
     pub fn get_debug(&self) -> bool {
-        false
+        self.shared.debug()
     }
 
     /// The loop's clock in seconds, as `loop.time()` (the same reading as

@@ -5,6 +5,7 @@
 //! tasks, and a task schedules itself on the loop. Outside it, only task handles
 //! (`crate::task`) and what waits on the loop's timers (`crate::time`) import it.
 
+pub(crate) mod awaited_by;
 pub(crate) mod bridge;
 pub(crate) mod callbacks;
 pub(crate) mod concurrent;

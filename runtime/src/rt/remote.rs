@@ -86,6 +86,9 @@ pub(crate) struct LoopShared {
     /// [`LoopShared::start_external`], decremented by the worker *after* it has handed its
     /// result (and wake) to the loop, by [`LoopShared::finish_external`].
     external: AtomicUsize,
+    /// Debug mode ([`Runner::debug`](crate::Runner::debug)): the loop records its tasks' call
+    /// graphs.
+    debug: AtomicBool,
     /// Threads blocked in a `ConcurrentFuture`'s `result` for a coroutine on this loop: thread
     /// work that can finish only once the loop moves on, so it does not hold the virtual
     /// clock (see [`LoopShared::external`]). Raised by the waiting thread; lowered by the
@@ -112,11 +115,22 @@ impl LoopShared {
             waker,
             sleeping: AtomicBool::new(false),
             external: AtomicUsize::new(0),
+            debug: AtomicBool::new(false),
             blocked_on_loop: AtomicUsize::new(0),
             pool_jobs: AtomicUsize::new(0),
             running: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the loop runs in debug mode.
+    pub(crate) fn debug(&self) -> bool {
+        self.debug.load(Ordering::Relaxed)
+    }
+
+    /// Sets debug mode; the loop's thread takes it on at its next entry.
+    pub(crate) fn set_debug(&self, on: bool) {
+        self.debug.store(on, Ordering::Relaxed);
     }
 
     /// Hands `item` to the loop and wakes it.

@@ -25,6 +25,8 @@ const DEFAULT_SHUTDOWN_TIMEOUT_NS: u64 = 300_000_000_000;
 #[derive(Clone, Copy, Debug)]
 struct Config {
     virtual_time: bool,
+    /// See [`Runner::debug`].
+    debug: bool,
     /// See [`Runner::shutdown_timeout`].
     shutdown_timeout_ns: u64,
 }
@@ -33,9 +35,16 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             virtual_time: false,
+            debug: debug_from_env(),
             shutdown_timeout_ns: DEFAULT_SHUTDOWN_TIMEOUT_NS,
         }
     }
+}
+
+/// Debug mode's default: on when the environment variable `CORIO_DEBUG` is set and not empty
+/// (asyncio's `PYTHONASYNCIODEBUG`).
+fn debug_from_env() -> bool {
+    std::env::var_os("CORIO_DEBUG").is_some_and(|value| !value.is_empty())
 }
 
 /// Configures and runs an event loop, as asyncio's `Runner`: it keeps its loop across
@@ -75,6 +84,7 @@ impl fmt::Debug for Runner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runner")
             .field("virtual_time", &self.config.virtual_time)
+            .field("debug", &self.config.debug)
             .field("has_loop", &self.held.borrow().is_some())
             .field("closed", &self.closed.get())
             .finish()
@@ -96,6 +106,21 @@ impl Runner {
     /// waiting for time to pass never lets it pass: wait with a non-zero `sleep` instead.
     pub fn virtual_time(mut self) -> Self {
         self.config.virtual_time = true;
+        self
+    }
+
+    /// Debug mode, as asyncio's (`asyncio.Runner(debug=True)`, `loop.set_debug(True)`); its
+    /// default is on when the environment variable `CORIO_DEBUG` is set and not empty, as
+    /// `PYTHONASYNCIODEBUG`. [`EventLoop::get_debug`](crate::EventLoop::get_debug) and the
+    /// loop's `Debug` say which.
+    ///
+    /// In debug mode the loop records what [`capture_call_graph`](crate::capture_call_graph)
+    /// and [`print_call_graph`](crate::print_call_graph) show: each task's chain of
+    /// `#[corio::coroutine]` frames with the await each is suspended at, and which task awaits
+    /// which. Outside it, a call graph holds the tasks alone: recording costs a few
+    /// instructions per poll of each frame, which corio does not charge every program.
+    pub fn debug(mut self, on: bool) -> Self {
+        self.config.debug = on;
         self
     }
 
@@ -169,6 +194,7 @@ impl Runner {
         context::assert_none_running();
         let core = self.held.borrow_mut().take();
         let core = core.unwrap_or_else(|| Box::new(LoopCore::new(self.config.virtual_time)));
+        core.shared().set_debug(self.config.debug);
         // A panic out of the loop's own work (a deadlock, ...) ends the loop on the way out
         // (`Enter`'s drop): the next run starts a new one.
         let enter = Enter::new(&core);

@@ -12,6 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::coroutine::live;
 use crate::rt::context;
 use crate::rt::context_store;
 use crate::rt::task_output::{NeverRetrieved, TaskOutput};
@@ -169,6 +170,8 @@ fn step<F: Future, S: Shape<F::Output>>(
             TaskOutput::new(shaped.output, unretrieved)
         }
         Err(payload) => {
+            // The frames the panic unwound through did not restore the one being polled.
+            live::reset_current();
             meta.finish(PANICKED);
             // A group member's panic is its group's to report.
             let in_group = payload.is::<SharedPanic>();

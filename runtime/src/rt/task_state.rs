@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 
+use crate::coroutine::live;
+use crate::rt::awaited_by;
 use crate::rt::callbacks;
 use crate::rt::context;
 use crate::rt::context_store::{self, Ctx, TaskVars};
@@ -229,7 +231,7 @@ impl TaskMeta {
     }
 
     /// Whether `bit` is set.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn has(&self, bit: u8) -> bool {
         self.state.load(Ordering::Acquire) & bit != 0
     }
@@ -255,6 +257,8 @@ impl TaskMeta {
             return Poll::Ready(());
         }
         push_waker(&mut entries, waker);
+        drop(entries);
+        awaited_by::note(self);
         Poll::Pending
     }
 
@@ -262,7 +266,9 @@ impl TaskMeta {
     /// task has an extension (done callbacks, a name, ...), `waker` also joins its list, so the
     /// end wakes it in its place among the callbacks (a second wake from async-task is then a
     /// no-op). Without one, nothing is allocated: no callback can come before it.
+    /// In debug mode, the task whose step runs is noted as its awaiter.
     pub(crate) fn also_wake_in_order(&self, waker: &Waker) {
+        awaited_by::note(self);
         let Some(ext) = self.ext() else { return };
         let mut entries = locked(&ext.done);
         if self.state.fetch_or(WATCHED, Ordering::AcqRel) & DONE == 0 {
@@ -343,7 +349,25 @@ impl TaskMeta {
         } else {
             "pending"
         };
-        write!(f, "<Task {state} name='{}'>", self.name())
+        write!(f, "<Task {state} name='{}'", self.name())?;
+        // In debug mode, on its loop's thread: its coroutine and where it is, as asyncio's
+        // `coro=<worker() running at t.py:5>`.
+        if !self.has(DONE)
+            && let Some(frame) = live::outermost_of(awaited_by::key_of(self))
+        {
+            write!(f, " coro=<{}()", frame.info.name())?;
+            if let Some(site) = frame.info.await_sites().get(usize::from(frame.site)) {
+                write!(
+                    f,
+                    " running at {}:{}:{}",
+                    site.file(),
+                    site.line(),
+                    site.column()
+                )?;
+            }
+            f.write_str(">")?;
+        }
+        f.write_str(">")
     }
 
     /// Cancels: marks the task, then schedules it so its next step drops the future. Returns

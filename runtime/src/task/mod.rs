@@ -1,6 +1,7 @@
 //! Tasks: the handle a spawned future gives, its errors, and what combines tasks (asyncio's
 //! `TaskGroup`, `wait`, `shield`).
 
+pub(crate) mod call_graph;
 pub(crate) mod done;
 pub(crate) mod error;
 pub(crate) mod group;

@@ -24,6 +24,8 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
+pub(crate) mod live;
+
 /// No await site: the body has not reached an instrumented `.await` during this poll.
 const NO_SITE: u16 = u16::MAX;
 
@@ -183,11 +185,26 @@ pin_project! {
 
     impl<F> PinnedDrop for Coroutine<F> {
         fn drop(this: Pin<&mut Self>) {
-            if this.frame.state == CoroutineState::Created {
-                report_never_awaited(this.frame.info);
+            let frame = &this.frame;
+            match frame.state {
+                FrameState::Created => report_never_awaited(frame.info),
+                FrameState::RunningLive | FrameState::SuspendedLive => live::remove(frame.key),
+                _ => {}
             }
         }
     }
+}
+
+/// A frame's state: [`CoroutineState`], told apart by whether the frame is among the live
+/// ones (then its poll keeps its entry up to date), so that each poll tests one byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameState {
+    Created,
+    Running,
+    Suspended,
+    RunningLive,
+    SuspendedLive,
+    Closed,
 }
 
 /// What a coroutine holds beside its body's future. Not generic: the work around each poll
@@ -197,11 +214,15 @@ pin_project! {
 /// as deep as with bare `async fn`s, give or take a constant).
 struct Frame {
     info: &'static CoroutineInfo,
-    /// `Running` while the body is polled, and after a poll that unwound (see `state`).
-    state: CoroutineState,
+    /// `Running` while the body is polled, and after a poll that unwound (see `state`); the
+    /// `Live` states are those of a frame among the live ones.
+    state: FrameState,
     /// Suspended: the index in `info.sites` of the await the body is at, or `NO_SITE`.
     /// Running: the site the enclosing coroutine had, restored when the poll ends.
     site: u16,
+    /// Its entry among the thread's live frames, from its first poll until it returns
+    /// (`live::NONE` when not recording).
+    key: u32,
 }
 
 impl Frame {
@@ -209,31 +230,56 @@ impl Frame {
     /// is polled, so `Running` seen from outside means its body panicked: it is closed.
     fn state(&self) -> CoroutineState {
         match self.state {
-            CoroutineState::Running => CoroutineState::Closed,
-            state => state,
+            FrameState::Created => CoroutineState::Created,
+            FrameState::Suspended | FrameState::SuspendedLive => CoroutineState::Suspended,
+            FrameState::Running | FrameState::RunningLive | FrameState::Closed => {
+                CoroutineState::Closed
+            }
         }
     }
 
     /// Before the body's poll: resumed, the body continues inside the await it is suspended
-    /// at; the enclosing coroutine's site is kept until [`leave`](Frame::leave).
-    #[inline]
+    /// at; the enclosing coroutine's site and live frame are kept until
+    /// [`leave`](Frame::leave). In debug mode, the first poll registers the frame among the
+    /// live ones.
+    ///
+    /// The live-frame work is out of line and takes the key by value: were the frame's
+    /// address to leave this function, the optimiser could no longer build a coroutine in
+    /// place inside its caller's state.
+    #[inline(always)]
     fn enter(&mut self) {
-        if self.state() == CoroutineState::Closed {
-            polled_after_close(self.info);
-        }
-        self.state = CoroutineState::Running;
+        self.state = match self.state {
+            FrameState::Suspended => FrameState::Running,
+            FrameState::SuspendedLive => {
+                live::enter(self.key);
+                FrameState::RunningLive
+            }
+            FrameState::Created if live::recording() => {
+                self.key = live::register(self.info);
+                FrameState::RunningLive
+            }
+            FrameState::Created => FrameState::Running,
+            _ => polled_after_close(self.info),
+        };
         self.site = SITE.replace(self.site);
     }
 
-    /// After the body's poll: records where it is suspended, or that it returned, and gives
-    /// the enclosing coroutine its site back.
-    #[inline]
+    /// After the body's poll: records where it is suspended, or that it returned (leaving
+    /// the live frames), and gives the enclosing coroutine its site and live frame back.
+    #[inline(always)]
     fn leave(&mut self, ready: bool) {
         let site = SITE.replace(self.site);
-        (self.state, self.site) = if ready {
-            (CoroutineState::Closed, NO_SITE)
-        } else {
-            (CoroutineState::Suspended, site)
+        (self.state, self.site) = match (ready, self.state) {
+            (true, FrameState::RunningLive) => {
+                live::leave(self.key, site, true);
+                (FrameState::Closed, NO_SITE)
+            }
+            (true, _) => (FrameState::Closed, NO_SITE),
+            (false, FrameState::RunningLive) => {
+                live::leave(self.key, site, false);
+                (FrameState::SuspendedLive, site)
+            }
+            (false, _) => (FrameState::Suspended, site),
         };
     }
 }
@@ -246,8 +292,9 @@ impl<F: Future> Coroutine<F> {
         Coroutine {
             frame: Frame {
                 info,
-                state: CoroutineState::Created,
+                state: FrameState::Created,
                 site: NO_SITE,
+                key: live::NONE,
             },
             future,
         }
@@ -283,7 +330,7 @@ impl<F> Coroutine<F> {
     /// `#[corio::coroutine]`; suspended at one of those, this is the last instrumented await
     /// the body reached during the poll, or `None`.
     pub fn await_site(&self) -> Option<&'static AwaitSite> {
-        match self.frame.state {
+        match self.frame.state() {
             CoroutineState::Suspended => self.frame.info.sites.get(usize::from(self.frame.site)),
             _ => None,
         }
