@@ -127,67 +127,60 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
     type Output = TaskOutput<S::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let mut this = self.project();
         // One load for the two bits a step tests.
         let bits = this.meta.bits();
-        // The step runs in the task's context (context variables), if it has one.
+        // The step runs in the task's context (context variables), if it has one; each way
+        // out of it leaves that context (`leave_step`) before it returns.
         context_store::enter_step(this.meta, bits & HAS_VARS != 0);
-        let polled = step::<F, S>(this.meta, bits & CANCEL_REQUESTED != 0, this.future, cx);
+        if bits & CANCEL_REQUESTED != 0 {
+            // Mark first: a destructor that asks `done()` of this task sees it finished.
+            this.meta.finish(CANCELLED);
+            drop_contained(this.future);
+            context_store::leave_step(this.meta);
+            let cancelled = TaskError::cancelled(this.meta.cancel_message());
+            return Poll::Ready(TaskOutput::new(Err(cancelled), None));
+        }
+        let future = this
+            .future
+            .as_mut()
+            .as_pin_mut()
+            .expect("async-task never polls a finished task");
+        let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
+        let output = match polled {
+            Ok(Poll::Pending) => {
+                context_store::leave_step(this.meta);
+                return Poll::Pending;
+            }
+            Ok(Poll::Ready(value)) => {
+                let shaped = S::shape(value);
+                this.meta.finish(if shaped.failed { FAILED } else { 0 });
+                let unretrieved = shaped
+                    .unretrieved
+                    .map(|failure| NeverRetrieved::new(this.meta.name().into_owned(), failure));
+                TaskOutput::new(shaped.output, unretrieved)
+            }
+            Err(payload) => {
+                // The frames the panic unwound through did not restore the one being polled.
+                live::reset_current();
+                this.meta.finish(PANICKED);
+                // A group member's panic is its group's to report.
+                let in_group = payload.is::<SharedPanic>();
+                let error = TaskError::panicked(payload);
+                let unretrieved = (!in_group).then(|| {
+                    let failure = match error.panic_message() {
+                        Some(message) => format!("panicked: {message}"),
+                        None => "panicked".to_owned(),
+                    };
+                    NeverRetrieved::new(this.meta.name().into_owned(), failure)
+                });
+                TaskOutput::new(Err(error), unretrieved)
+            }
+        };
+        drop_contained(this.future);
         context_store::leave_step(this.meta);
-        polled
+        Poll::Ready(output)
     }
-}
-
-/// A task's step, in its context: polls its future (or drops it, if the task was
-/// cancelled). Inlined into `poll`, as `poll` is into async-task's `run`.
-#[inline(always)]
-fn step<F: Future, S: Shape<F::Output>>(
-    meta: &TaskMeta,
-    cancel_requested: bool,
-    mut future: Pin<&mut Option<F>>,
-    cx: &mut Context<'_>,
-) -> Poll<TaskOutput<S::Value>> {
-    if cancel_requested {
-        // Mark first: a destructor that asks `done()` of this task sees it finished.
-        meta.finish(CANCELLED);
-        drop_contained(future);
-        let cancelled = TaskError::cancelled(meta.cancel_message());
-        return Poll::Ready(TaskOutput::new(Err(cancelled), None));
-    }
-    let running = future
-        .as_mut()
-        .as_pin_mut()
-        .expect("async-task never polls a finished task");
-    let polled = catch_unwind(AssertUnwindSafe(|| running.poll(cx)));
-    let output = match polled {
-        Ok(Poll::Pending) => return Poll::Pending,
-        Ok(Poll::Ready(value)) => {
-            let shaped = S::shape(value);
-            meta.finish(if shaped.failed { FAILED } else { 0 });
-            let unretrieved = shaped
-                .unretrieved
-                .map(|failure| NeverRetrieved::new(meta.name().into_owned(), failure));
-            TaskOutput::new(shaped.output, unretrieved)
-        }
-        Err(payload) => {
-            // The frames the panic unwound through did not restore the one being polled.
-            live::reset_current();
-            meta.finish(PANICKED);
-            // A group member's panic is its group's to report.
-            let in_group = payload.is::<SharedPanic>();
-            let error = TaskError::panicked(payload);
-            let unretrieved = (!in_group).then(|| {
-                let failure = match error.panic_message() {
-                    Some(message) => format!("panicked: {message}"),
-                    None => "panicked".to_owned(),
-                };
-                NeverRetrieved::new(meta.name().into_owned(), failure)
-            });
-            TaskOutput::new(Err(error), unretrieved)
-        }
-    };
-    drop_contained(future);
-    Poll::Ready(output)
 }
 
 /// Drops a task's future in place. A panic in its destructor is contained like one in
