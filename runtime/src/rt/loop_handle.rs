@@ -99,7 +99,10 @@ impl EventLoop {
     }
 
     /// Schedules `f` to run on the next loop pass, after what is ready now, as
-    /// `loop.call_soon(f)` (see the [`callbacks`](crate::Handle) ordering rules).
+    /// `loop.call_soon(f)` (see the [`callbacks`](crate::Handle) ordering rules). As asyncio's
+    /// (`context=None`), `f` runs in a copy of the current context: it sees the
+    /// [`ContextVar`](crate::ContextVar)s of the code that scheduled it, and what it sets goes
+    /// with it. The same holds for `call_later` and `call_at`.
     ///
     /// # Panics
     ///

@@ -237,6 +237,8 @@ impl<T: 'static, E: 'static> SettableFuture<T, E> {
     /// future, and runs on the loop (`call_soon`) in registration order with the other
     /// callbacks and the awaiters. On a future that is already done, it is scheduled at once.
     /// The id removes it again ([`remove_done_callback`](SettableFuture::remove_done_callback)).
+    /// As asyncio's, it runs in a copy of the context current where it was added (its
+    /// [`ContextVar`](crate::ContextVar) values), not the setter's.
     ///
     /// # Panics
     ///

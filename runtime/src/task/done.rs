@@ -18,7 +18,8 @@ impl<T> Task<T> {
     /// (a clone of the `Task` when `T: Clone`, a [`TaskRef`](crate::TaskRef) from
     /// [`current_task`](crate::current_task), a channel, ...). A callback that captures a
     /// clone of its own task keeps the task's allocation until the callback has run or been
-    /// removed.
+    /// removed. As asyncio's, it runs in a copy of the context current where it was added (its
+    /// [`ContextVar`](crate::ContextVar) values), not the finishing task's.
     ///
     /// One order differs from asyncio's: a task that began awaiting this one before it had any
     /// done callback, a name or a `TaskRef` awaiter (before anything gave it an extension:
