@@ -18,6 +18,7 @@
 //! `gather!` inside `main` has `main` as its enclosing frame.
 
 use std::cell::{Cell, RefCell};
+use std::panic::Location;
 
 use slab::Slab;
 
@@ -57,6 +58,8 @@ pub(crate) struct LiveFrame {
     pub(crate) seq: u64,
     /// While its frame is polled: the key of the frame that was being polled before.
     enclosing: u32,
+    /// Where the coroutine was created.
+    pub(crate) created_at: &'static Location<'static>,
 }
 
 impl LiveFrame {
@@ -77,11 +80,14 @@ pub(crate) fn set_recording(on: bool) {
     RECORDING.set(on);
 }
 
-/// Registers a frame of `info` starting its first poll inside the frame being polled now (if
-/// any), and makes it the frame being polled; returns its key.
+/// Registers a frame of `info` (created at `created_at`) starting its first poll inside the
+/// frame being polled now (if any), and makes it the frame being polled; returns its key.
 #[cold]
 #[inline(never)]
-pub(crate) fn register(info: &'static CoroutineInfo) -> u32 {
+pub(crate) fn register(
+    info: &'static CoroutineInfo,
+    created_at: &'static Location<'static>,
+) -> u32 {
     let parent = CURRENT.get();
     let task = if parent == NONE {
         current_task()
@@ -96,6 +102,7 @@ pub(crate) fn register(info: &'static CoroutineInfo) -> u32 {
         task,
         seq,
         enclosing: parent,
+        created_at,
     };
     let key = LIVE.with_borrow_mut(|live| {
         let slot = live.vacant_entry();

@@ -19,6 +19,7 @@ pub(crate) mod runner;
 pub(crate) mod settable;
 pub(crate) mod shutdown;
 pub(crate) mod signals;
+pub(crate) mod slow;
 pub(crate) mod spawn;
 pub(crate) mod task_body;
 pub(crate) mod task_output;

@@ -25,6 +25,8 @@ struct Config {
     virtual_time: bool,
     /// See [`Runner::debug`].
     debug: bool,
+    /// See [`Runner::slow_callback_duration`].
+    slow_callback_ns: u64,
     /// See [`Runner::shutdown_timeout`].
     shutdown_timeout_ns: u64,
 }
@@ -34,6 +36,7 @@ impl Default for Config {
         Config {
             virtual_time: false,
             debug: debug_from_env(),
+            slow_callback_ns: 100_000_000,
             shutdown_timeout_ns: DEFAULT_SHUTDOWN_TIMEOUT_NS,
         }
     }
@@ -122,6 +125,19 @@ impl Runner {
         self
     }
 
+    /// In debug mode, a task step or callback that holds the loop longer than this (seconds,
+    /// or a `Duration`; 100 ms by default, asyncio's `loop.slow_callback_duration`) is
+    /// reported on stderr: `Executing <Task pending name='Task-2' coro=<worker() running at
+    /// src/main.rs:9:20>> took 0.152 seconds`. Real time, under virtual time too.
+    ///
+    /// # Panics
+    ///
+    /// For a NaN, infinite or overflowing duration.
+    pub fn slow_callback_duration(mut self, duration: impl IntoDelay) -> Self {
+        self.config.slow_callback_ns = duration.into_delay_nanos();
+        self
+    }
+
     /// Bounds the loop time the end of [`run`](Runner::run) gives clean-up tasks (seconds, or
     /// a `Duration`; 300 s by default, asyncio's bound at the end of `asyncio.run`). Past it
     /// they are cancelled and `run` says so on stderr; `0` cancels them at once.
@@ -193,6 +209,8 @@ impl Runner {
         let core = self.held.borrow_mut().take();
         let core = core.unwrap_or_else(|| Box::new(LoopCore::new(self.config.virtual_time)));
         core.shared().set_debug(self.config.debug);
+        core.shared()
+            .set_slow_callback_ns(self.config.slow_callback_ns);
         // A panic out of the loop's own work (a deadlock, ...) ends the loop on the way out
         // (`Enter`'s drop): the next run starts a new one.
         let enter = Enter::new(&core);

@@ -6,6 +6,9 @@ use std::future::Future;
 
 use async_task::{Builder, Runnable};
 
+use std::panic::Location;
+
+use crate::coroutine::live;
 use crate::rt::context;
 use crate::rt::core::LoopCore;
 use crate::rt::remote::Remote;
@@ -41,6 +44,7 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     core: &LoopCore,
     name: Option<String>,
     future: F,
+    created_at: &'static Location<'static>,
 ) -> RawTask<S::Value> {
     let (id, key) = core.next_task_slot();
     let meta = TaskMeta::new(id, key, name, core.shared().clone());
@@ -56,6 +60,9 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
             .spawn_unchecked(body, schedule)
     };
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
+    if live::recording() {
+        runnable.metadata().set_created_at(created_at);
+    }
     runnable.schedule();
     handle
 }
@@ -66,6 +73,7 @@ fn body_in<'m, F, S>(future: F) -> impl FnOnce(&'m TaskMeta) -> TaskBody<'m, F, 
 }
 
 /// Spawns `run`'s main future as the loop's first task; returns its id and handle.
+#[track_caller]
 pub(crate) fn spawn_main<F: Future>(
     core: &LoopCore,
     future: F,
@@ -75,7 +83,7 @@ pub(crate) fn spawn_main<F: Future>(
 ) {
     // SAFETY: `Runner::run` keeps `future`'s borrows alive for the whole loop: the loop drops
     // every task's future (this one included) before `run` returns.
-    let task = unsafe { spawn_on::<F, Plain>(core, None, future) };
+    let task = unsafe { spawn_on::<F, Plain>(core, None, future, Location::caller()) };
     (task.metadata().id(), task.fallible())
 }
 
@@ -84,14 +92,16 @@ pub(crate) fn spawn_main<F: Future>(
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
 pub(crate) fn spawn<F, S>(name: Option<String>, future: F) -> RawTask<S::Value>
 where
     F: Future + 'static,
     S: Shape<F::Output>,
     S::Value: 'static,
 {
+    let created_at = Location::caller();
     context::with_current("corio::create_task()", |core| {
         // SAFETY: the future is `'static`: it borrows nothing.
-        unsafe { spawn_on::<F, S>(core, name, future) }
+        unsafe { spawn_on::<F, S>(core, name, future, created_at) }
     })
 }

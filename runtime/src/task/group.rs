@@ -210,6 +210,7 @@ impl<E: 'static> TaskGroup<E> {
     /// # Panics
     ///
     /// With `no running event loop` outside [`run`](crate::run); if the group was joined.
+    #[track_caller]
     pub fn create_task<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + 'static,
@@ -224,6 +225,7 @@ impl<E: 'static> TaskGroup<E> {
     /// # Panics
     ///
     /// As [`create_task`](TaskGroup::create_task).
+    #[track_caller]
     pub fn create_task_named<F>(&self, name: impl Into<String>, future: F) -> Task<F::Output>
     where
         F: Future + 'static,
@@ -241,6 +243,7 @@ impl<E: 'static> TaskGroup<E> {
     /// # Panics
     ///
     /// As [`create_task`](TaskGroup::create_task).
+    #[track_caller]
     pub fn create_task_try<F, T>(&self, future: F) -> Task<T>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -258,6 +261,7 @@ impl<E: 'static> TaskGroup<E> {
         self.spawn::<_, Flat>(None, routed)
     }
 
+    #[track_caller]
     fn spawn<F, S>(&self, name: Option<String>, future: F) -> Task<S::Value>
     where
         F: Future + 'static,

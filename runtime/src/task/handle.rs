@@ -33,6 +33,7 @@ use crate::task::shared::SharedTask;
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
 pub fn create_task<F>(future: F) -> Task<F::Output>
 where
     F: Future + 'static,
@@ -54,6 +55,7 @@ where
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
 pub fn create_task_try<F, T, E>(future: F) -> Task<Result<T, E>>
 where
     F: Future<Output = Result<T, E>> + 'static,
@@ -64,6 +66,7 @@ where
 }
 
 /// Spawns a task whose output `S` shapes (group members).
+#[track_caller]
 pub(crate) fn create_task_shaped<F, S>(name: Option<String>, future: F) -> Task<S::Value>
 where
     F: Future + 'static,
@@ -78,6 +81,7 @@ where
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
 pub fn create_task_named<F>(name: impl Into<String>, future: F) -> Task<F::Output>
 where
     F: Future + 'static,

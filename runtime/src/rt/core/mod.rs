@@ -50,6 +50,7 @@ use crate::rt::callbacks::{self, Callback, Fired};
 use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::{LoopShared, Remote};
 use crate::rt::signals::Signals;
+use crate::rt::slow;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
 
 mod io_sources;
@@ -454,8 +455,12 @@ impl LoopCore {
             for item in fired.drain(..) {
                 match item {
                     Fired::Wake(waker) => waker.wake(),
-                    Fired::Call(callback) => callback.run(),
-                    Fired::Io(callback) => callback.run(),
+                    Fired::Call(callback) => {
+                        slow::callback(&self.shared, "call_later", || callback.run());
+                    }
+                    Fired::Io(callback) => {
+                        slow::callback(&self.shared, "add_reader/add_writer", || callback.run());
+                    }
                 }
             }
         }
@@ -476,7 +481,7 @@ impl LoopCore {
             }
         };
         match callback {
-            Some((_, callback)) => callback.run(),
+            Some((_, callback)) => slow::callback(&self.shared, "call_soon", || callback.run()),
             None => {
                 self.run_ready_item();
             }
@@ -491,7 +496,7 @@ impl LoopCore {
         };
         self.popped.set(self.popped.get() + 1);
         self.current_task.set(runnable.metadata());
-        runnable.run();
+        slow::step(&self.shared, runnable);
         self.current_task.set(ptr::null());
         true
     }
