@@ -43,7 +43,7 @@ impl Parse for AsCompleted {
                 format!("`as_completed!` needs at least one future: {USAGE}"),
             ));
         }
-        let children = Children::parse(input, "as_completed", USAGE)?;
+        let children = Children::parse(input, "AsCompletedArg", USAGE)?;
         if let Children::Spread(_) = children {
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
@@ -136,7 +136,9 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
         .enumerate()
         .map(|(index, expr)| child_names(index, expr))
         .collect();
-    let futures = exprs.iter().map(|expr| into_future(private, expr));
+    let futures = exprs
+        .iter()
+        .map(|expr| into_future(private, "AsCompletedArg", expr));
     let locals: Vec<&Ident> = names.iter().map(|n| &n.local).collect();
     let tys: Vec<&Ident> = names.iter().map(|n| &n.ty).collect();
     let fields: Vec<&Ident> = names.iter().map(|n| &n.field).collect();
