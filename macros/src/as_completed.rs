@@ -21,7 +21,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, Token};
 
 use crate::crate_path::CratePath;
-use crate::gather::{ChildNames, Children, child_names, into_future, is_option};
+use crate::gather::{ChildNames, Children, check_arg, child_names, is_option};
 
 /// A parsed `as_completed!` call.
 struct AsCompleted {
@@ -43,7 +43,7 @@ impl Parse for AsCompleted {
                 format!("`as_completed!` needs at least one future: {USAGE}"),
             ));
         }
-        let children = Children::parse(input, "AsCompletedArg", USAGE)?;
+        let children = Children::parse(input, "as_completed", USAGE)?;
         if let Children::Spread(_) = children {
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
@@ -118,11 +118,13 @@ impl AsCompleted {
         let private = self.krate.private();
         match (&self.children, &self.timeout) {
             (Children::Spread(iter), None) => {
-                quote_spanned! {iter.span()=> #private::as_completed_all(#iter) }
+                let checked = check_arg(&private, "SpreadArg", iter);
+                quote_spanned! {iter.span()=> #private::as_completed_all(#checked) }
             }
             (Children::Spread(iter), Some(timeout)) => {
+                let checked = check_arg(&private, "SpreadArg", iter);
                 let timeout = quote_spanned! {timeout.span()=> #timeout };
-                quote_spanned! {iter.span()=> #private::as_completed_timeout(#iter, #timeout) }
+                quote_spanned! {iter.span()=> #private::as_completed_timeout(#checked, #timeout) }
             }
             // The parser accepts a timeout only with the spread form.
             (Children::Fixed(exprs), _) => expand_fixed(&private, exprs),
@@ -138,7 +140,7 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
         .collect();
     let futures = exprs
         .iter()
-        .map(|expr| into_future(private, "AsCompletedArg", expr));
+        .map(|expr| check_arg(private, "AsCompletedArg", expr));
     let locals: Vec<&Ident> = names.iter().map(|n| &n.local).collect();
     let tys: Vec<&Ident> = names.iter().map(|n| &n.ty).collect();
     let fields: Vec<&Ident> = names.iter().map(|n| &n.field).collect();

@@ -11,6 +11,12 @@
 //! could not infer once an error was reported. The expansions call the trait as a path
 //! (`GatherArg::<_>::into_arg(arg)`), not through a generic function, so
 //! the error has no "required by a bound" note pointing here either.
+//!
+//! The price: the future's type is worked out from its output type, so an argument whose
+//! output is known only from how the macro's output is used afterwards (`async {
+//! Default::default() }`, with the type written on the `let`) now needs that type inside
+//! (`async { u8::default() }`); an output the argument itself settles (any `async fn`, any
+//! block that returns a typed value) is unaffected.
 
 use std::future::{Future, IntoFuture};
 
@@ -56,9 +62,33 @@ future_arg!(
     "`{Self}` is not a future: `wait_for!` takes a future and a timeout"
 );
 
-/// `F` itself for a future `F`; for a non-future, a type rustc cannot work out (see the module
-/// docs).
-type ItsFuture<F> = <<F as Future>::Output as Is<F>>::Type;
+/// The iterator of `gather!(..iter)` and `as_completed!(..iter)`, checked as a whole where the
+/// user wrote it (the same way as the traits above: for an iterator of non-futures its type is
+/// left unknown); an identity.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an iterator of futures",
+    label = "expected an iterator of futures after `..`",
+    note = "`..` takes anything `IntoIterator` whose items are futures: a `Vec` or an array of \
+            futures, `urls.iter().map(fetch)`"
+)]
+pub trait SpreadArg<It> {
+    /// The argument, unchanged.
+    fn into_arg(self) -> It;
+}
+
+impl<I: IntoIterator> SpreadArg<ItsFuture<<I::Item as IntoFuture>::IntoFuture, I>> for I
+where
+    I::Item: IntoFuture,
+{
+    #[inline(always)]
+    fn into_arg(self) -> I {
+        self
+    }
+}
+
+/// `T` (by default `F` itself) when `F` is a future; when it is not, a type rustc cannot work
+/// out (see the module docs).
+type ItsFuture<F, T = F> = <<F as Future>::Output as Is<T>>::Type;
 
 /// `<O as Is<T>>::Type` is `T`, whatever `O`: a way to write `T` so that the type depends on
 /// `O` being known.
