@@ -123,7 +123,13 @@ impl AsCompleted {
             }
             (Children::Spread(iter), Some(timeout)) => {
                 let checked = check_arg(&private, "SpreadArg", iter);
-                let timeout = quote_spanned! {timeout.span()=> #timeout };
+                // Made a `Duration` where it is written, so a value that is no delay is reported
+                // at it, with no note into the runtime's source.
+                let timeout = quote_spanned! {timeout.span()=>
+                    #private::core::time::Duration::from_nanos(
+                        #private::IntoDelay::into_delay_nanos(#timeout)
+                    )
+                };
                 quote_spanned! {iter.span()=> #private::as_completed_timeout(#checked, #timeout) }
             }
             // The parser accepts a timeout only with the spread form.

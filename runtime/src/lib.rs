@@ -104,7 +104,7 @@ pub mod __private {
     pub use crate::join::future_arg::{AsCompletedArg, GatherArg, Is, SpreadArg, WaitForArg};
     pub use crate::join::gather::{gather_all, try_gather_all};
     pub use crate::join::maybe_done::{MaybeDone, TryOutput};
-    pub use crate::time::delay::IntoTimeout;
+    pub use crate::time::delay::{IntoDelay, IntoTimeout};
     pub use crate::time::wait_for::wait_for;
     pub use futures_core::Stream;
     pub use pin_project_lite::pin_project;
