@@ -196,7 +196,7 @@ pub(crate) fn child_names(index: usize, expr: &Expr) -> ChildNames {
 pub(crate) fn check_arg(private: &TokenStream, trait_name: &str, expr: &Expr) -> TokenStream {
     let check = Ident::new(trait_name, Span::call_site());
     quote_spanned! {expr.span()=>
-        #private::#check::<_>::into_arg(#expr)
+        #private::#check::into_arg(#expr)
     }
 }
 

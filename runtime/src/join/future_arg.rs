@@ -9,16 +9,21 @@
 //! type comes out through `<F::IntoFuture as Future>::Output`, which has no impl for a
 //! non-future: its type is then left unknown, and rustc reports nothing more about a type it
 //! could not infer once an error was reported. The expansions call the trait as a path
-//! (`GatherArg::<_>::into_arg(arg)`), not through a generic function, so
+//! (`GatherArg::into_arg(arg)`), not through a generic function, so
 //! the error has no "required by a bound" note pointing here either.
 //!
-//! The price: the future's type is worked out from its output type, so an argument whose
-//! output is known only from how the macro's output is used afterwards (`async {
-//! Default::default() }`, with the type written on the `let`) now needs that type inside
-//! (`async { u8::default() }`); an output the argument itself settles (any `async fn`, any
-//! block that returns a typed value) is unaffected.
+//! The future type is worked out from its output type, which may not be known yet where the
+//! macro is called (`async { Default::default() }`, with the type written on the `let`). So the
+//! check hands out an [`ArgFuture`], whose output type is a parameter of its own: the output
+//! type reaches the argument from how the macro's output is used, without waiting for the
+//! future type. The spread forms' iterator has no such parameter: an item whose output is known
+//! only from the use afterwards needs the type written inside it.
 
+use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// Defines one macro's future-argument trait: its message names the macro (an attribute
 /// takes no `concat!`, and a marker type parameter would print as its full path).
@@ -32,15 +37,18 @@ macro_rules! future_arg {
                     `#[corio::coroutine]`, a task, or anything `IntoFuture`; a plain value goes \
                     in as `async {{ value }}`"
         )]
-        pub trait $name<Fut> {
+        pub trait $name<Fut, Output> {
             /// The argument as a future.
-            fn into_arg(self) -> Fut;
+            fn into_arg(self) -> ArgFuture<Fut, Output>;
         }
 
-        impl<F: IntoFuture> $name<ItsFuture<F::IntoFuture>> for F {
+        impl<F: IntoFuture> $name<ItsFuture<F::IntoFuture>, F::Output> for F {
             #[inline(always)]
-            fn into_arg(self) -> F::IntoFuture {
-                self.into_future()
+            fn into_arg(self) -> ArgFuture<F::IntoFuture, F::Output> {
+                ArgFuture {
+                    future: self.into_future(),
+                    output: PhantomData,
+                }
             }
         }
     };
@@ -61,6 +69,33 @@ future_arg!(
     WaitForArg,
     "`{Self}` is not a future: `wait_for!` takes a future and a timeout"
 );
+
+pin_project_lite::pin_project! {
+    /// A future argument of `gather!`, `as_completed!` or `wait_for!`, checked: polls as the
+    /// future `F`, whose output type `O` is a parameter (see the module docs). Send, Sync and
+    /// Unpin as `F` is.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ArgFuture<F, O> {
+        #[pin]
+        future: F,
+        output: PhantomData<fn() -> O>,
+    }
+}
+
+impl<F: Future<Output = O>, O> Future for ArgFuture<F, O> {
+    type Output = O;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
+        self.project().future.poll(cx)
+    }
+}
+
+impl<F: fmt::Debug, O> fmt::Debug for ArgFuture<F, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.future.fmt(f)
+    }
+}
 
 /// The iterator of `gather!(..iter)` and `as_completed!(..iter)`, checked as a whole where the
 /// user wrote it (the same way as the traits above: for an iterator of non-futures its type is
