@@ -15,7 +15,7 @@
 //!   children); their streams are `Unpin`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Token};
@@ -150,6 +150,7 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
     let locals: Vec<&Ident> = names.iter().map(|n| &n.local).collect();
     let tys: Vec<&Ident> = names.iter().map(|n| &n.ty).collect();
     let fields: Vec<&Ident> = names.iter().map(|n| &n.field).collect();
+    let outputs: Vec<Ident> = (0..exprs.len()).map(|i| format_ident!("O{i}")).collect();
 
     let mixed = Span::mixed_site();
     let this = Ident::new("__this", mixed);
@@ -204,11 +205,14 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
                 }
 
                 // Checks the children's types where they are passed: every child outputs the
-                // same `__T`.
+                // same `__T` (`SameOutput` says so in its message).
                 #[allow(clippy::too_many_arguments)]
-                fn __as_completed<__T, #(#tys: #future<Output = __T>),*>(
-                    #(#fields: #tys),*
-                ) -> __AsCompleted<#(#tys),*> {
+                fn __as_completed<
+                    __T,
+                    #(#tys: #future<Output = #outputs>, #outputs: #private::SameOutput<__T>,)*
+                >(
+                    #(#fields: #private::ArgFuture<#tys, #outputs>),*
+                ) -> __AsCompleted<#(#private::ArgFuture<#tys, #outputs>),*> {
                     __AsCompleted {
                         #( #fields: #private::MaybeDone::new(#fields), )*
                     }

@@ -102,7 +102,7 @@ pub mod __private {
         as_completed_all, as_completed_fixed, as_completed_timeout,
     };
     pub use crate::join::future_arg::{
-        ArgFuture, AsCompletedArg, GatherArg, Is, SpreadArg, WaitForArg,
+        ArgFuture, AsCompletedArg, GatherArg, Is, SameOutput, SpreadArg, WaitForArg,
     };
     pub use crate::join::gather::{gather_all, try_gather_all};
     pub use crate::join::maybe_done::{MaybeDone, TryOutput};

@@ -97,6 +97,19 @@ impl<F: fmt::Debug, O> fmt::Debug for ArgFuture<F, O> {
     }
 }
 
+/// `as_completed!(a, b)`'s check that every child has the output type `T` of the first: its
+/// stream yields them all.
+#[diagnostic::on_unimplemented(
+    message = "`as_completed!` yields every output into one stream, but this child outputs \
+               `{Self}` and an earlier one `{T}`",
+    label = "outputs `{Self}`, not `{T}`",
+    note = "give every child one output type, or gather them with `gather!(a, b)`, whose \
+            outputs may differ"
+)]
+pub trait SameOutput<T> {}
+
+impl<T> SameOutput<T> for T {}
+
 /// The iterator of `gather!(..iter)` and `as_completed!(..iter)`, checked as a whole where the
 /// user wrote it (the same way as the traits above: for an iterator of non-futures its type is
 /// left unknown); an identity.
