@@ -27,6 +27,8 @@ struct Config {
     debug: bool,
     /// See [`Runner::shutdown_timeout`].
     shutdown_timeout_ns: u64,
+    /// See [`Runner::eager_tasks`].
+    eager_tasks: bool,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
             virtual_time: false,
             debug: debug_from_env(),
             shutdown_timeout_ns: DEFAULT_SHUTDOWN_TIMEOUT_NS,
+            eager_tasks: false,
         }
     }
 }
@@ -83,6 +86,7 @@ impl fmt::Debug for Runner {
         f.debug_struct("Runner")
             .field("virtual_time", &self.config.virtual_time)
             .field("debug", &self.config.debug)
+            .field("eager_tasks", &self.config.eager_tasks)
             .field("has_loop", &self.held.borrow().is_some())
             .field("closed", &self.closed.get())
             .finish()
@@ -131,6 +135,37 @@ impl Runner {
     /// For a NaN, infinite or overflowing timeout.
     pub fn shutdown_timeout(mut self, timeout: impl IntoDelay) -> Self {
         self.config.shutdown_timeout_ns = timeout.into_delay_nanos();
+        self
+    }
+
+    /// Makes every task created on the loop start eagerly, as
+    /// `loop.set_task_factory(asyncio.eager_task_factory)` (Python 3.12): [`create_task`],
+    /// [`create_task_named`], [`create_task_try`], a [`TaskGroup`]'s members and the tasks
+    /// corio creates for you ([`shield`](crate::shield)'s) behave as [`create_eager_task`]:
+    /// their first step runs inside the call, until the task first suspends. The main future
+    /// stays a regular task, as asyncio's main task (the loop is not running yet when
+    /// `Runner.run` creates it, so the factory queues it). Off by default.
+    ///
+    /// A member of a [`TaskGroup`] that already failed is still created cancelled, without
+    /// running (asyncio refuses to create it).
+    ///
+    /// ```
+    /// use corio_runtime::{Runner, create_task, current_task};
+    ///
+    /// Runner::new().eager_tasks(true).run(async {
+    ///     let task = create_task(async { current_task().unwrap().name().into_owned() });
+    ///     assert!(task.done()); // its first step ran, and finished, inside create_task
+    ///     assert_eq!(task.await.unwrap(), "Task-2");
+    /// });
+    /// ```
+    ///
+    /// [`create_task`]: crate::create_task
+    /// [`create_task_named`]: crate::create_task_named
+    /// [`create_task_try`]: crate::create_task_try
+    /// [`create_eager_task`]: crate::create_eager_task
+    /// [`TaskGroup`]: crate::TaskGroup
+    pub fn eager_tasks(mut self, eager: bool) -> Self {
+        self.config.eager_tasks = eager;
         self
     }
 
@@ -193,6 +228,7 @@ impl Runner {
         let core = self.held.borrow_mut().take();
         let core = core.unwrap_or_else(|| Box::new(LoopCore::new(self.config.virtual_time)));
         core.shared().set_debug(self.config.debug);
+        core.stepping().set_eager_tasks(self.config.eager_tasks);
         // A panic out of the loop's own work (a deadlock, ...) ends the loop on the way out
         // (`Enter`'s drop): the next run starts a new one.
         let enter = Enter::new(&core);

@@ -1,6 +1,7 @@
 //! How a future becomes a task on the loop: one allocation (async-task's) holding the task's
 //! [`TaskMeta`], its [`TaskBody`] and, once finished, its output; a registry entry; the first
-//! step queued at the back of the ready queue.
+//! step queued at the back of the ready queue, or run at once for an eager task (see
+//! [`stepping`](crate::rt::stepping)).
 
 use std::future::Future;
 
@@ -31,7 +32,19 @@ fn schedule(runnable: Runnable<TaskMeta>) {
     }
 }
 
-/// Allocates a task on `core` and queues its first step at the back of the ready queue.
+/// How a new task takes its first step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// As the loop's task factory says: queued, or eager under `Runner::eager_tasks(true)`.
+    Loop,
+    /// At once, inside `create_task` (asyncio 3.12's `eager_start=True`).
+    Eager,
+    /// Queued at the back of the ready queue, whatever the loop's factory.
+    Queued,
+}
+
+/// Allocates a task on `core` and queues its first step at the back of the ready queue, or
+/// runs it at once if `start` says so.
 ///
 /// # Safety
 ///
@@ -40,6 +53,7 @@ fn schedule(runnable: Runnable<TaskMeta>) {
 unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     core: &LoopCore,
     name: Option<String>,
+    start: Start,
     future: F,
 ) -> RawTask<S::Value> {
     let (id, key) = core.next_task_slot();
@@ -56,7 +70,16 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
             .spawn_unchecked(body, schedule)
     };
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
-    runnable.schedule();
+    let eager = match start {
+        Start::Loop => core.stepping().eager_tasks(),
+        Start::Eager => true,
+        Start::Queued => false,
+    };
+    if eager {
+        core.stepping().run_eagerly(runnable);
+    } else {
+        runnable.schedule();
+    }
     handle
 }
 
@@ -75,7 +98,9 @@ pub(crate) fn spawn_main<F: Future>(
 ) {
     // SAFETY: `Runner::run` keeps `future`'s borrows alive for the whole loop: the loop drops
     // every task's future (this one included) before `run` returns.
-    let task = unsafe { spawn_on::<F, Plain>(core, None, future) };
+    // It is queued, as asyncio's main task (the loop is not running yet when `Runner.run`
+    // creates it, so even an eager task factory queues it).
+    let task = unsafe { spawn_on::<F, Plain>(core, None, Start::Queued, future) };
     (task.metadata().id(), task.fallible())
 }
 
@@ -84,7 +109,7 @@ pub(crate) fn spawn_main<F: Future>(
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
-pub(crate) fn spawn<F, S>(name: Option<String>, future: F) -> RawTask<S::Value>
+pub(crate) fn spawn<F, S>(name: Option<String>, start: Start, future: F) -> RawTask<S::Value>
 where
     F: Future + 'static,
     S: Shape<F::Output>,
@@ -92,6 +117,6 @@ where
 {
     context::with_current("corio::create_task()", |core| {
         // SAFETY: the future is `'static`: it borrows nothing.
-        unsafe { spawn_on::<F, S>(core, name, future) }
+        unsafe { spawn_on::<F, S>(core, name, start, future) }
     })
 }
