@@ -430,7 +430,8 @@ pub use corio_runtime::{
 pub use corio_runtime::{
     AsCompleted, AsCompletedFixed, AsCompletedTimeout, GatherAll, IntoDelay, Runner, Sleep, Task,
     TaskError, TaskRef, TaskRefWait, TimeoutDelay, TimeoutError, TryGatherAll, WaitFor, all_tasks,
-    create_task, create_task_named, create_task_try, current_task, run, sleep, time,
+    create_eager_task, create_eager_task_named, create_task, create_task_named, create_task_try,
+    current_task, run, sleep, time,
 };
 pub use corio_runtime::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,

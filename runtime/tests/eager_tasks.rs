@@ -349,6 +349,7 @@ fn cancelling_an_eager_task_that_suspended() {
                 sleep(10).await;
                 log("never");
             });
+            log("main after create");
             assert!(!task.done());
             sleep(1).await;
             assert!(task.cancel_with("stop"));
@@ -361,7 +362,7 @@ fn cancelling_an_eager_task_that_suspended() {
         }
     });
     assert_eq!(drops.count(), 1);
-    assert_eq!(take_trace(), ["eager step"]);
+    assert_eq!(take_trace(), ["eager step", "main after create"]);
 }
 
 /// A panic in the eager step is contained in the task, as in any step: `create_eager_task`
