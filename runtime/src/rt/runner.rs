@@ -146,8 +146,12 @@ impl Runner {
     /// stays a regular task, as asyncio's main task (the loop is not running yet when
     /// `Runner.run` creates it, so the factory queues it). Off by default.
     ///
-    /// A member of a [`TaskGroup`] that already failed is still created cancelled, without
-    /// running (asyncio refuses to create it).
+    /// Differences from asyncio 3.12: a member of a [`TaskGroup`] that already failed is
+    /// still created cancelled, without running (asyncio refuses to create it); and
+    /// [`create_task_named`] names the task before its eager step, where asyncio's
+    /// `create_task(coro, name=...)` renames it only after (its step sees `Task-<n>`), so
+    /// `current_task()` in the step already has the name, as with
+    /// `eager_task_factory(loop, coro, name=...)` called directly.
     ///
     /// ```
     /// use corio_runtime::{Runner, create_task, current_task};
