@@ -44,7 +44,7 @@ pub(crate) enum Start {
 }
 
 /// Allocates a task on `core` and queues its first step at the back of the ready queue, or
-/// runs it at once if `start` says so.
+/// runs it at once if `eager`.
 ///
 /// # Safety
 ///
@@ -53,7 +53,7 @@ pub(crate) enum Start {
 unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     core: &LoopCore,
     name: Option<String>,
-    start: Start,
+    eager: bool,
     future: F,
 ) -> RawTask<S::Value> {
     let (id, key) = core.next_task_slot();
@@ -70,11 +70,6 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
             .spawn_unchecked(body, schedule)
     };
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
-    let eager = match start {
-        Start::Loop => core.stepping().eager_tasks(),
-        Start::Eager => true,
-        Start::Queued => false,
-    };
     if eager {
         core.stepping().run_eagerly(runnable);
     } else {
@@ -97,10 +92,10 @@ pub(crate) fn spawn_main<F: Future>(
     async_task::FallibleTask<TaskOutput<F::Output>, TaskMeta>,
 ) {
     // SAFETY: `Runner::run` keeps `future`'s borrows alive for the whole loop: the loop drops
-    // every task's future (this one included) before `run` returns.
-    // It is queued, as asyncio's main task (the loop is not running yet when `Runner.run`
-    // creates it, so even an eager task factory queues it).
-    let task = unsafe { spawn_on::<F, Plain>(core, None, Start::Queued, future) };
+    // every task's future (this one included) before `run` returns. It is queued, as
+    // asyncio's main task (the loop is not running yet when `Runner.run` creates it, so even
+    // an eager task factory queues it).
+    let task = unsafe { spawn_on::<F, Plain>(core, None, false, future) };
     (task.metadata().id(), task.fallible())
 }
 
@@ -116,7 +111,14 @@ where
     S::Value: 'static,
 {
     context::with_current("corio::create_task()", |core| {
+        // Decided here, where `start` is a constant once inlined: a regular spawn pays one
+        // test of the loop's flag.
+        let eager = match start {
+            Start::Loop => core.stepping().eager_tasks(),
+            Start::Eager => true,
+            Start::Queued => false,
+        };
         // SAFETY: the future is `'static`: it borrows nothing.
-        unsafe { spawn_on::<F, S>(core, name, start, future) }
+        unsafe { spawn_on::<F, S>(core, name, eager, future) }
     })
 }
