@@ -15,7 +15,7 @@ use corio_runtime::{
     Event, Runner, Task, TaskGroup, all_tasks, create_eager_task, create_eager_task_named,
     create_task, current_task, get_running_loop, sleep, time,
 };
-use support::{DropCounter, log, take_trace, virtual_run};
+use support::{DropCounter, log, panic_message, take_trace, virtual_run};
 
 /// The current task's name, or `None`, as the Python below prints it.
 fn cur() -> String {
@@ -403,4 +403,47 @@ fn failed_group_member_never_starts_eagerly() {
         assert!(group.join().await.is_err());
     });
     assert!(take_trace().is_empty());
+}
+
+/// Outside a running loop an eager task cannot start: it panics as `create_task` does
+/// (asyncio: `RuntimeError: no running event loop`).
+#[test]
+fn outside_a_loop_it_panics_as_create_task() {
+    let message = panic_message(|| drop(create_eager_task(async {})));
+    assert_eq!(
+        message,
+        "corio::create_task() called with no running event loop; call it inside corio::run()"
+    );
+}
+
+/// Group members under `Runner::eager_tasks(true)`: one that finishes at once leaves the
+/// group before `create_task` returns; one that panics at once fails the group there, and the
+/// member still running is cancelled, as for a failure in a later step.
+#[test]
+fn group_members_start_eagerly_and_fail_the_group_from_their_first_step() {
+    Runner::new().virtual_time().eager_tasks(true).run(async {
+        let group = TaskGroup::new();
+        let slow = group.create_task(async {
+            log("slow starts");
+            sleep(5).await;
+            log("slow never ends");
+        });
+        let quick = group.create_task(async { 1 });
+        assert!(quick.done());
+        assert_eq!(group.len(), 1);
+        let bad = group.create_task(async {
+            log("bad starts");
+            panic!("bad at once");
+        });
+        assert!(bad.done());
+        assert!(group.failed());
+        log("created");
+        let error = group.join().await.unwrap_err();
+        assert_eq!(error.panic_messages(), ["bad at once"]);
+        assert_eq!(time(), 0.0);
+        assert!(slow.await.unwrap_err().is_cancelled());
+        assert_eq!(quick.await.unwrap(), 1);
+        assert!(bad.await.unwrap_err().is_panic());
+    });
+    assert_eq!(take_trace(), ["slow starts", "bad starts", "created"]);
 }
