@@ -49,6 +49,7 @@ pub fn at_await(index: u16) {
 /// This thread's coroutine state that belongs to the poll under way: the await site stored
 /// and, in debug mode, the frame being polled. Set aside by [`set_aside`] for a task step run
 /// inside another frame's poll (an eager task's first step), given back by [`give_back`].
+#[derive(Clone, Copy)]
 pub(crate) struct Polling {
     site: u16,
     frame: u32,

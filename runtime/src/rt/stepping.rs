@@ -73,7 +73,7 @@ impl Stepping {
         let _creator = Creator {
             stepping: self,
             task: self.current_task.replace(runnable.metadata()),
-            polling: Some(coroutine::set_aside()),
+            polling: coroutine::set_aside(),
         };
         runnable.run();
     }
@@ -83,14 +83,12 @@ impl Stepping {
 struct Creator<'a> {
     stepping: &'a Stepping,
     task: *const TaskMeta,
-    polling: Option<coroutine::Polling>,
+    polling: coroutine::Polling,
 }
 
 impl Drop for Creator<'_> {
     fn drop(&mut self) {
         self.stepping.current_task.set(self.task);
-        if let Some(polling) = self.polling.take() {
-            coroutine::give_back(polling);
-        }
+        coroutine::give_back(self.polling);
     }
 }
