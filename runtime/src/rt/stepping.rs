@@ -65,8 +65,9 @@ impl Stepping {
     }
 
     /// Runs a new task's first step at once, as asyncio's `Task.__eager_start`: `runnable`'s
-    /// task is current during it; the creator's current task and await site come back after,
-    /// also if something unwinds out of the step. Out of line: a regular spawn, which inlines
+    /// task is current during it, with no coroutine frame being polled; the creator's current
+    /// task and coroutine poll state come back after, also if something unwinds out of the
+    /// step. Out of line: a regular spawn, which inlines
     /// the choice, stays as small as without eager tasks.
     #[inline(never)]
     pub(crate) fn run_eagerly(&self, runnable: Runnable<TaskMeta>) {
