@@ -11,6 +11,9 @@
 //!
 //! * `loops n`: `n` empty `corio::run`s (creating and closing a loop, its selector included);
 //! * `spawn n`: `n` empty tasks spawned, then awaited, on one loop;
+//! * `spawn-eager n`: the same with `create_eager_task`: each task finishes inside the call;
+//! * `spawn-yield n` / `spawn-eager-yield n`: `n` tasks that each await once (a wake-and-yield,
+//!   as `sleep(0)`), spawned with `create_task` / `create_eager_task`, then awaited;
 //! * `timers n`: `n` tasks each sleeping to one of 1000 deadlines, under virtual time;
 //! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
 //!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
@@ -55,6 +58,19 @@ macro_rules! frame_fns {
             }
         }
     };
+}
+
+/// Wakes itself and yields once, as `sleep(0)`, without a timer.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut yielded, true) {
+            return std::task::Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await;
 }
 
 frame_fns!(frame_bare);
@@ -141,7 +157,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|timers|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-eager|spawn-yield|spawn-eager-yield|timers|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -150,6 +166,26 @@ fn main() {
         "loops" => (0..n).for_each(|_| corio::run(async {})),
         "spawn" => corio::run(async move {
             let tasks: Vec<_> = (0..n).map(|_| corio::create_task(async {})).collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "spawn-eager" => corio::run(async move {
+            let tasks: Vec<_> = (0..n).map(|_| corio::create_eager_task(async {})).collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "spawn-yield" => corio::run(async move {
+            let tasks: Vec<_> = (0..n).map(|_| corio::create_task(yield_once())).collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "spawn-eager-yield" => corio::run(async move {
+            let tasks: Vec<_> = (0..n)
+                .map(|_| corio::create_eager_task(yield_once()))
+                .collect();
             for task in tasks {
                 task.await.unwrap();
             }

@@ -50,8 +50,8 @@ pub use task::error::TaskError;
 pub use task::group::TaskGroup;
 pub use task::group_error::{TaskFailure, TaskGroupError};
 pub use task::handle::{
-    Task, TaskRef, TaskRefWait, all_tasks, create_task, create_task_named, create_task_try,
-    current_task,
+    Task, TaskRef, TaskRefWait, all_tasks, create_eager_task, create_eager_task_named, create_task,
+    create_task_named, create_task_try, current_task,
 };
 pub use task::shield::{Shield, shield};
 pub use task::wait::{ReturnWhen, WaitTasks, wait};

@@ -183,6 +183,18 @@ pub(crate) fn reset_current() {
     CURRENT.set(NONE);
 }
 
+/// Makes no frame the one being polled, for a task step run inside another frame's poll (an
+/// eager task's first step: its outermost frame is a task's, not the creator's child);
+/// returns the frame that was, for [`restore_current`].
+pub(crate) fn take_current() -> u32 {
+    CURRENT.replace(NONE)
+}
+
+/// Gives back the frame [`take_current`] returned, however the step ended.
+pub(crate) fn restore_current(key: u32) {
+    CURRENT.set(key);
+}
+
 /// A copy of every live frame on this thread, with its key.
 pub(crate) fn snapshot() -> Vec<(u32, LiveFrame)> {
     LIVE.with_borrow(|live| {

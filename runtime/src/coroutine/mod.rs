@@ -47,6 +47,30 @@ pub fn at_await(index: u16) {
     SITE.set(index);
 }
 
+/// This thread's coroutine state that belongs to the poll under way: the await site stored
+/// and, in debug mode, the frame being polled. Set aside by [`set_aside`] for a task step run
+/// inside another frame's poll (an eager task's first step), given back by [`give_back`].
+#[derive(Clone, Copy)]
+pub(crate) struct Polling {
+    site: u16,
+    frame: u32,
+}
+
+/// Sets the poll under way aside: the step run next starts with no frame being polled.
+pub(crate) fn set_aside() -> Polling {
+    Polling {
+        site: SITE.get(),
+        frame: live::take_current(),
+    }
+}
+
+/// Gives back what [`set_aside`] took, however the step run meanwhile ended (a coroutine that
+/// panics restores neither).
+pub(crate) fn give_back(polling: Polling) {
+    SITE.set(polling.site);
+    live::restore_current(polling.frame);
+}
+
 /// The state of a coroutine, as Python's `inspect.getcoroutinestate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]

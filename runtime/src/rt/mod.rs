@@ -21,6 +21,7 @@ pub(crate) mod shutdown;
 pub(crate) mod signals;
 pub(crate) mod slow;
 pub(crate) mod spawn;
+pub(crate) mod stepping;
 pub(crate) mod task_body;
 pub(crate) mod task_output;
 pub(crate) mod task_state;

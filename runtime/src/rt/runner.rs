@@ -29,6 +29,8 @@ struct Config {
     slow_callback_ns: u64,
     /// See [`Runner::shutdown_timeout`].
     shutdown_timeout_ns: u64,
+    /// See [`Runner::eager_tasks`].
+    eager_tasks: bool,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             debug: debug_from_env(),
             slow_callback_ns: 100_000_000,
             shutdown_timeout_ns: DEFAULT_SHUTDOWN_TIMEOUT_NS,
+            eager_tasks: false,
         }
     }
 }
@@ -86,6 +89,7 @@ impl fmt::Debug for Runner {
         f.debug_struct("Runner")
             .field("virtual_time", &self.config.virtual_time)
             .field("debug", &self.config.debug)
+            .field("eager_tasks", &self.config.eager_tasks)
             .field("has_loop", &self.held.borrow().is_some())
             .field("closed", &self.closed.get())
             .finish()
@@ -150,6 +154,41 @@ impl Runner {
         self
     }
 
+    /// Makes every task created on the loop start eagerly, as
+    /// `loop.set_task_factory(asyncio.eager_task_factory)` (Python 3.12): [`create_task`],
+    /// [`create_task_named`], [`create_task_try`], a [`TaskGroup`]'s members and the tasks
+    /// corio creates for you ([`shield`](crate::shield)'s) behave as [`create_eager_task`]:
+    /// their first step runs inside the call, until the task first suspends. The main future
+    /// stays a regular task, as asyncio's main task (the loop is not running yet when
+    /// `Runner.run` creates it, so the factory queues it). Off by default.
+    ///
+    /// Differences from asyncio 3.12: a member of a [`TaskGroup`] that already failed is
+    /// still created cancelled, without running (asyncio refuses to create it); and
+    /// [`create_task_named`] names the task before its eager step, where asyncio's
+    /// `create_task(coro, name=...)` renames it only after (its step sees `Task-<n>`), so
+    /// `current_task()` in the step already has the name, as with
+    /// `eager_task_factory(loop, coro, name=...)` called directly.
+    ///
+    /// ```
+    /// use corio_runtime::{Runner, create_task, current_task};
+    ///
+    /// Runner::new().eager_tasks(true).run(async {
+    ///     let task = create_task(async { current_task().unwrap().name().into_owned() });
+    ///     assert!(task.done()); // its first step ran, and finished, inside create_task
+    ///     assert_eq!(task.await.unwrap(), "Task-2");
+    /// });
+    /// ```
+    ///
+    /// [`create_task`]: crate::create_task
+    /// [`create_task_named`]: crate::create_task_named
+    /// [`create_task_try`]: crate::create_task_try
+    /// [`create_eager_task`]: crate::create_eager_task
+    /// [`TaskGroup`]: crate::TaskGroup
+    pub fn eager_tasks(mut self, eager: bool) -> Self {
+        self.config.eager_tasks = eager;
+        self
+    }
+
     /// Runs `future` to completion on the runner's loop (made by the first run) on this
     /// thread and returns its output, as asyncio's `Runner.run`.
     ///
@@ -211,6 +250,7 @@ impl Runner {
         core.shared().set_debug(self.config.debug);
         core.shared()
             .set_slow_callback_ns(self.config.slow_callback_ns);
+        core.stepping().set_eager_tasks(self.config.eager_tasks);
         // A panic out of the loop's own work (a deadlock, ...) ends the loop on the way out
         // (`Enter`'s drop): the next run starts a new one.
         let enter = Enter::new(&core);

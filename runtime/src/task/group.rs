@@ -27,6 +27,7 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
+use crate::rt::spawn::Start;
 use crate::rt::task_body::{Flat, Plain, Shape};
 use crate::task::error::{SharedPanic, TaskError};
 use crate::task::group_error::{TaskFailure, TaskGroupError};
@@ -281,7 +282,14 @@ impl<E: 'static> TaskGroup<E> {
             key,
             group: Some(self.state.clone()),
         };
-        let task = create_task_shaped::<_, S>(name, member);
+        // A member of a failed or abandoned group is created cancelled: it must not start
+        // eagerly under `Runner::eager_tasks`, its future never runs.
+        let start = if self.state.aborting.get() || self.state.abandoned.get() {
+            Start::Queued
+        } else {
+            Start::Loop
+        };
+        let task = create_task_shaped::<_, S>(name, start, member);
         if let Some(slot) = self.state.members.borrow_mut().get_mut(key) {
             *slot = task.task_ref();
         }
