@@ -13,6 +13,9 @@
 //! * `spawn n`: `n` empty tasks spawned, then awaited, on one loop;
 //! * `spawn-ctx n`: the same, each task reading a context variable its creator set (so each
 //!   task has a context);
+//! * `spawn-eager n`: the same with `create_eager_task`: each task finishes inside the call;
+//! * `spawn-yield n` / `spawn-eager-yield n`: `n` tasks that each await once (a wake-and-yield,
+//!   as `sleep(0)`), spawned with `create_task` / `create_eager_task`, then awaited;
 //! * `timers n`: `n` tasks each sleeping to one of 1000 deadlines, under virtual time;
 //! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
 //!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
@@ -57,6 +60,19 @@ macro_rules! frame_fns {
             }
         }
     };
+}
+
+/// Wakes itself and yields once, as `sleep(0)`, without a timer.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut yielded, true) {
+            return std::task::Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await;
 }
 
 frame_fns!(frame_bare);
@@ -143,7 +159,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|spawn-ctx|timers|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -163,6 +179,26 @@ fn main() {
             REQUEST.set(1);
             let tasks: Vec<_> = (0..n)
                 .map(|_| corio::create_task(async { std::hint::black_box(REQUEST.get()) }))
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "spawn-eager" => corio::run(async move {
+            let tasks: Vec<_> = (0..n).map(|_| corio::create_eager_task(async {})).collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "spawn-yield" => corio::run(async move {
+            let tasks: Vec<_> = (0..n).map(|_| corio::create_task(yield_once())).collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "spawn-eager-yield" => corio::run(async move {
+            let tasks: Vec<_> = (0..n)
+                .map(|_| corio::create_eager_task(yield_once()))
                 .collect();
             for task in tasks {
                 task.await.unwrap();

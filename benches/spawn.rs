@@ -12,7 +12,11 @@
 //! * `async_executor`: async-executor's `LocalExecutor` (smol's), the target's yardstick;
 //! * `futures_local_pool`: futures' `LocalPool` with `RemoteHandle`s.
 //!
-//! All run in one criterion group, so the ratios in BENCHMARKS.md come from one run. Before the
+//! A second group, `eager_100k`, compares `create_task` with `create_eager_task` (asyncio
+//! 3.12's eager tasks) on corio, for a task that finishes at once (the eager one never reaches
+//! the ready queue) and for one that awaits once (a `yield_now`) before it finishes.
+//!
+//! All of the first group run in one criterion group, so the ratios in BENCHMARKS.md come from one run. Before the
 //! criterion group, `main` prints the heap footprint per task: a counting global allocator
 //! measures the live bytes while 100k tasks all wait on one shared gate (whose waker list is
 //! reserved beforehand, so only the executor's own memory counts: task allocation, queues,
@@ -244,9 +248,42 @@ fn bench_spawn_await(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_eager(c: &mut Criterion) {
+    let mut group = c.benchmark_group("eager_100k");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sampling_mode(SamplingMode::Flat)
+        .throughput(Throughput::Elements(N as u64));
+    group.bench_function("create_task/at_once", |b| {
+        b.iter(|| corio::run(spawn_all_await_all(N, || corio::create_task(async {}))))
+    });
+    group.bench_function("create_eager_task/at_once", |b| {
+        b.iter(|| {
+            corio::run(spawn_all_await_all(
+                N,
+                || corio::create_eager_task(async {}),
+            ))
+        })
+    });
+    group.bench_function("create_task/awaits_once", |b| {
+        b.iter(|| corio::run(spawn_all_await_all(N, || corio::create_task(yield_now()))))
+    });
+    group.bench_function("create_eager_task/awaits_once", |b| {
+        b.iter(|| {
+            corio::run(spawn_all_await_all(N, || {
+                corio::create_eager_task(yield_now())
+            }))
+        })
+    });
+    group.finish();
+}
+
 fn main() {
     print_footprints();
     let mut c = Criterion::default().configure_from_args();
     bench_spawn_await(&mut c);
+    bench_eager(&mut c);
     c.final_summary();
 }

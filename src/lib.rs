@@ -30,6 +30,7 @@
 //! | `asyncio.run(main())` | [`run(main())`](run) returns the output; leftover tasks are cancelled and dropped before it returns, and clean-up tasks their destructors spawn run to completion first (bounded by [`Runner::shutdown_timeout`]) |
 //! | `with asyncio.Runner() as r: r.run(a()); r.run(b())` | [`Runner::new()`](Runner) (with [`.virtual_time()`](Runner::virtual_time) for tests): the loop is kept across [`run`](Runner::run)s, tasks and clock go on, until [`close()`](Runner::close) or the runner's drop |
 //! | `asyncio.create_task(coro, name=...)` | [`create_task(fut)`](create_task), [`create_task_named(name, fut)`](create_task_named) -> [`Task<T>`](Task) |
+//! | `asyncio.eager_task_factory(loop, coro)`, `loop.set_task_factory(asyncio.eager_task_factory)` (3.12) | [`create_eager_task(fut)`](create_eager_task), [`create_eager_task_named(name, fut)`](create_eager_task_named); [`Runner::new().eager_tasks(true)`](Runner::eager_tasks) for every task of the loop but the main one (see [Eager tasks](#eager-tasks)) |
 //! | `await task` | `task.await` -> `Result<T, TaskError>` ([`TaskError::is_cancelled`] or [`TaskError::is_panic`]); [`create_task_try(fut)`](create_task_try) for a task whose `Err` is a failure (see [Errors](#errors-err-panic-and-cancellation)) |
 //! | `task.cancel(msg)`, `.done()`, `.cancelled()`, `.get_name()`, `.set_name(n)`, `.result()`, `.add_done_callback(cb)`, `.remove_done_callback(cb)` | [`Task::cancel`] / [`Task::cancel_with`], [`Task::done`], [`Task::cancelled`], [`Task::name`], [`Task::set_name`], [`Task::result`] (`None` while pending), [`Task::add_done_callback`] (-> [`DoneCallbackId`]; the closure takes no argument, it captures what it needs) / [`Task::remove_done_callback`] (the count removed) |
 //! | `asyncio.current_task()`, `asyncio.all_tasks()` | [`current_task()`](current_task), [`all_tasks()`](all_tasks) -> [`TaskRef`] (`task_ref.await` waits for the task's end) |
@@ -208,8 +209,41 @@
 //! The loop keeps CPython's `_run_once` order, so programs print what asyncio prints, line for
 //! line: one FIFO ready queue; each pass runs only what was ready when it began; timers that
 //! come due join the queue after what is already ready, in deadline order and, for equal
-//! deadlines, in arming order; a new task's first step is queued at the end (never run inline);
-//! `sleep(0)` yields exactly once; a finished task wakes its awaiter on the next pass.
+//! deadlines, in arming order; a new task's first step is queued at the end (never run inline,
+//! unless it is an eager task: below); `sleep(0)` yields exactly once; a finished task wakes its
+//! awaiter on the next pass.
+//!
+//! ### Eager tasks
+//!
+//! asyncio 3.12's eager tasks skip the queue for the first step: [`create_eager_task`] runs
+//! the new task at once, inside the call, with the new task as [`current_task`], until it first
+//! suspends. A task that finishes without suspending (a cache hit, a path that only sometimes
+//! awaits) is done when the call returns and never touches the ready queue; one that suspends
+//! is an ordinary task from there on. The caller's code after the call runs after that first
+//! step. [`Runner::eager_tasks(true)`](Runner::eager_tasks) makes every `create_task` of the
+//! loop eager (asyncio's `loop.set_task_factory(asyncio.eager_task_factory)`); the main task
+//! stays a regular one, as in asyncio. The order is CPython 3.12's, checked against its trace.
+//!
+//! ```
+//! use corio::{create_eager_task, create_task, sleep};
+//!
+//! corio::Runner::new().virtual_time().run(async {
+//!     let mut order = Vec::new();
+//!     let regular = create_task(async { "regular" });
+//!     let cached = create_eager_task(async { "cached" });
+//!     assert!(cached.done() && !regular.done()); // no loop pass yet
+//!     let fetched = create_eager_task(async {
+//!         sleep(1).await; // suspends: from here, a task like any other
+//!         "fetched"
+//!     });
+//!     assert!(!fetched.done());
+//!     for task in [regular, cached, fetched] {
+//!         order.push(task.await.unwrap());
+//!     }
+//!     assert_eq!(order, ["regular", "cached", "fetched"]);
+//!     assert_eq!(corio::time(), 1.0);
+//! });
+//! ```
 //!
 //! ## Cancellation: drop, not an exception
 //!
@@ -466,7 +500,8 @@ pub use corio_runtime::{
 pub use corio_runtime::{
     AsCompleted, AsCompletedFixed, AsCompletedTimeout, GatherAll, IntoDelay, Runner, Sleep, Task,
     TaskError, TaskRef, TaskRefWait, TimeoutDelay, TimeoutError, TryGatherAll, WaitFor, all_tasks,
-    create_task, create_task_named, create_task_try, current_task, run, sleep, time,
+    create_eager_task, create_eager_task_named, create_task, create_task_named, create_task_try,
+    current_task, run, sleep, time,
 };
 pub use corio_runtime::{
     AwaitSite, Coroutine, CoroutineInfo, CoroutineState, NeverAwaited, NeverAwaitedHook,

@@ -170,3 +170,34 @@ fn a_task_handle_shows_its_coroutine_and_where_it_is_as_asyncios_repr() {
         task.await.unwrap();
     });
 }
+
+/// The names and depths of `task`'s frames, outermost first.
+fn stack_of(task: &TaskRef) -> Vec<(String, usize)> {
+    capture_call_graph(task)
+        .call_stack()
+        .iter()
+        .map(|frame| (frame.name().to_owned(), frame.depth()))
+        .collect()
+}
+
+#[corio::coroutine]
+async fn spawns_eagerly() {
+    let task = corio::create_eager_task_named("eager", worker(1));
+    sleep(0.5).await;
+    assert_eq!(
+        stack_of(&task_named("eager")),
+        [("worker".to_owned(), 0), ("leaf".to_owned(), 1)]
+    );
+    assert_eq!(
+        stack_of(&task_named("Task-1")),
+        [("spawns_eagerly".to_owned(), 0)]
+    );
+    task.await.unwrap();
+}
+
+/// An eager task's first step runs inside its creator's poll, but its outermost coroutine is
+/// its own task's root, not a child of the creator's frame.
+#[test]
+fn an_eager_tasks_frames_are_its_own_not_its_creators() {
+    debug_runner().run(spawns_eagerly());
+}

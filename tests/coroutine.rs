@@ -82,6 +82,44 @@ async fn outer_steps() {
     yield_once().await;
 }
 
+#[corio::coroutine]
+async fn panics_after_an_await() {
+    std::future::ready(()).await;
+    panic!("eager step panics");
+}
+
+/// Awaits `future` where `#[corio::coroutine]` cannot see the `.await`.
+macro_rules! opaque_await {
+    ($future:expr) => {
+        $future.await
+    };
+}
+
+#[corio::coroutine]
+async fn creates_a_panicking_eager_task() {
+    let mut task = corio::create_eager_task(panics_after_an_await());
+    assert!(task.result().unwrap().unwrap_err().is_panic());
+    opaque_await!(yield_once());
+    yield_once().await;
+}
+
+/// An eager task's first step runs inside its creator's poll; a coroutine that panics there
+/// never restores the await site it stored, so the eager start gives the creator's back: the
+/// creator, suspended at an await its frame cannot see, reports none (not the panicking
+/// coroutine's site 0, which would name the creator's own `yield_once().await`).
+#[test]
+fn an_eager_step_leaves_its_creators_await_site_alone() {
+    run_virtual(async {
+        let mut creator = std::pin::pin!(creates_a_panicking_eager_task());
+        assert!(poll_once(creator.as_mut()).is_pending());
+        assert_eq!(creator.state(), CoroutineState::Suspended);
+        assert_eq!(creator.await_site(), None);
+        assert!(poll_once(creator.as_mut()).is_pending());
+        let sites = creator.info().await_sites();
+        assert_eq!(creator.await_site(), Some(&sites[0]));
+    });
+}
+
 #[test]
 fn a_nested_coroutine_keeps_its_own_site() {
     let (inner, _) = corio::capture_never_awaited(|| inner_steps().info().await_sites());

@@ -15,13 +15,13 @@
 //!   children); their streams are `Unpin`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Token};
 
 use crate::crate_path::CratePath;
-use crate::gather::{ChildNames, Children, child_names, into_future, is_option};
+use crate::gather::{ChildNames, Children, check_arg, child_names, is_option};
 
 /// A parsed `as_completed!` call.
 struct AsCompleted {
@@ -118,11 +118,19 @@ impl AsCompleted {
         let private = self.krate.private();
         match (&self.children, &self.timeout) {
             (Children::Spread(iter), None) => {
-                quote_spanned! {iter.span()=> #private::as_completed_all(#iter) }
+                let checked = check_arg(&private, "SpreadArg", iter);
+                quote_spanned! {iter.span()=> #private::as_completed_all(#checked) }
             }
             (Children::Spread(iter), Some(timeout)) => {
-                let timeout = quote_spanned! {timeout.span()=> #timeout };
-                quote_spanned! {iter.span()=> #private::as_completed_timeout(#iter, #timeout) }
+                let checked = check_arg(&private, "SpreadArg", iter);
+                // Made a `Duration` where it is written, so a value that is no delay is reported
+                // at it, with no note into the runtime's source.
+                let timeout = quote_spanned! {timeout.span()=>
+                    #private::core::time::Duration::from_nanos(
+                        #private::IntoDelay::into_delay_nanos(#timeout)
+                    )
+                };
+                quote_spanned! {iter.span()=> #private::as_completed_timeout(#checked, #timeout) }
             }
             // The parser accepts a timeout only with the spread form.
             (Children::Fixed(exprs), _) => expand_fixed(&private, exprs),
@@ -136,10 +144,13 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
         .enumerate()
         .map(|(index, expr)| child_names(index, expr))
         .collect();
-    let futures = exprs.iter().map(|expr| into_future(private, expr));
+    let futures = exprs
+        .iter()
+        .map(|expr| check_arg(private, "AsCompletedArg", expr));
     let locals: Vec<&Ident> = names.iter().map(|n| &n.local).collect();
     let tys: Vec<&Ident> = names.iter().map(|n| &n.ty).collect();
     let fields: Vec<&Ident> = names.iter().map(|n| &n.field).collect();
+    let outputs: Vec<Ident> = (0..exprs.len()).map(|i| format_ident!("O{i}")).collect();
 
     let mixed = Span::mixed_site();
     let this = Ident::new("__this", mixed);
@@ -194,11 +205,14 @@ fn expand_fixed(private: &TokenStream, exprs: &[Expr]) -> TokenStream {
                 }
 
                 // Checks the children's types where they are passed: every child outputs the
-                // same `__T`.
+                // same `__T` (`SameOutput` says so in its message).
                 #[allow(clippy::too_many_arguments)]
-                fn __as_completed<__T, #(#tys: #future<Output = __T>),*>(
-                    #(#fields: #tys),*
-                ) -> __AsCompleted<#(#tys),*> {
+                fn __as_completed<
+                    __T,
+                    #(#tys: #future<Output = #outputs>, #outputs: #private::SameOutput<__T>,)*
+                >(
+                    #(#fields: #private::ArgFuture<#tys, #outputs>),*
+                ) -> __AsCompleted<#(#private::ArgFuture<#tys, #outputs>),*> {
                     __AsCompleted {
                         #( #fields: #private::MaybeDone::new(#fields), )*
                     }

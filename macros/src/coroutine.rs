@@ -261,6 +261,8 @@ fn expand_fn(options: &Options, function: CoroutineFn) -> syn::Result<TokenStrea
         #(#attrs)*
         // A trait's `async fn` implemented by a coroutine returns a more precise type.
         #[allow(refining_impl_trait)]
+        // In debug mode the coroutine records where it was created.
+        #[track_caller]
         #vis #sig {
             static #info: #private::CoroutineInfo = #private::CoroutineInfo::new(
                 #name,

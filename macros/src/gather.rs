@@ -189,10 +189,14 @@ pub(crate) fn child_names(index: usize, expr: &Expr) -> ChildNames {
     }
 }
 
-/// `IntoFuture::into_future(expr)`, spanned at `expr` so "not a future" errors point at it.
-pub(crate) fn into_future(private: &TokenStream, expr: &Expr) -> TokenStream {
+/// `expr` passed through the runtime's check `trait_name` (`GatherArg`, `SpreadArg`, ...),
+/// spanned at `expr`: a non-future is one error, pointing at it and naming the macro, and the
+/// rest of the expansion raises none (the runtime's `join/future_arg.rs` says how). An
+/// identity at run time.
+pub(crate) fn check_arg(private: &TokenStream, trait_name: &str, expr: &Expr) -> TokenStream {
+    let check = Ident::new(trait_name, Span::call_site());
     quote_spanned! {expr.span()=>
-        #private::core::future::IntoFuture::into_future(#expr)
+        #private::#check::into_arg(#expr)
     }
 }
 
@@ -206,7 +210,8 @@ impl Gather {
                 } else {
                     quote!(gather_all)
                 };
-                quote_spanned! {iter.span()=> #private::#function(#iter) }
+                let checked = check_arg(&private, "SpreadArg", iter);
+                quote_spanned! {iter.span()=> #private::#function(#checked) }
             }
             Children::Fixed(exprs) => self.expand_fixed(&private, exprs),
         }
@@ -218,7 +223,9 @@ impl Gather {
             .enumerate()
             .map(|(index, expr)| child_names(index, expr))
             .collect();
-        let futures = exprs.iter().map(|expr| into_future(private, expr));
+        let futures = exprs
+            .iter()
+            .map(|expr| check_arg(private, "GatherArg", expr));
         let locals: Vec<&Ident> = names.iter().map(|n| &n.local).collect();
         let tys: Vec<&Ident> = names.iter().map(|n| &n.ty).collect();
         let fields: Vec<&Ident> = names.iter().map(|n| &n.field).collect();

@@ -131,7 +131,7 @@ impl WaitFor {
         // Spanned at the user's tokens, so "is not a future" and "is not a timeout" point at
         // the argument at fault, once: the future is made one before `wait_for` sees it, so
         // no bound of the runtime's is in the error.
-        let future = crate::gather::into_future(&private, &self.future);
+        let future = crate::gather::check_arg(&private, "WaitForArg", &self.future);
         let timeout_ns = match &self.timeout {
             Timeout::Never(none) => quote_spanned! {none.span()=>
                 #private::core::option::Option::None

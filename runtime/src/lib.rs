@@ -51,8 +51,8 @@ pub use task::error::TaskError;
 pub use task::group::TaskGroup;
 pub use task::group_error::{TaskFailure, TaskGroupError};
 pub use task::handle::{
-    Task, TaskRef, TaskRefWait, all_tasks, create_task, create_task_named, create_task_try,
-    current_task,
+    Task, TaskRef, TaskRefWait, all_tasks, create_eager_task, create_eager_task_named, create_task,
+    create_task_named, create_task_try, current_task,
 };
 pub use task::shield::{Shield, shield};
 pub use task::wait::{ReturnWhen, WaitTasks, wait};
@@ -105,9 +105,12 @@ pub mod __private {
     pub use crate::join::as_completed::{
         as_completed_all, as_completed_fixed, as_completed_timeout,
     };
+    pub use crate::join::future_arg::{
+        ArgFuture, AsCompletedArg, GatherArg, Is, SameOutput, SpreadArg, WaitForArg,
+    };
     pub use crate::join::gather::{gather_all, try_gather_all};
     pub use crate::join::maybe_done::{MaybeDone, TryOutput};
-    pub use crate::time::delay::IntoTimeout;
+    pub use crate::time::delay::{IntoDelay, IntoTimeout};
     pub use crate::time::wait_for::wait_for;
     pub use futures_core::Stream;
     pub use pin_project_lite::pin_project;

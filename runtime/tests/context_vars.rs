@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use corio_runtime::{
-    ContextSnapshot, ContextVar, Runner, SettableFuture, copy_context, create_task,
-    get_running_loop, sleep, time,
+    ContextSnapshot, ContextVar, Runner, SettableFuture, copy_context, create_eager_task,
+    create_task, get_running_loop, sleep, time,
 };
 
 static REQUEST: ContextVar<String> = ContextVar::new("request");
@@ -419,4 +419,42 @@ fn values_are_dropped_with_the_last_context_that_holds_them() {
     });
     assert_eq!(during, 0, "the grandchild's copy holds the first value");
     assert_eq!(after_child, 2, "both dropped once their tasks ended");
+}
+
+/// ```python
+/// level.set(1)
+/// t = asyncio.eager_task_factory-style create_task(child())  # child sees 1, sets 5, sleeps
+/// # main still sees 1, sets 2; child after its sleep sees 5
+/// ```
+#[test]
+fn an_eager_tasks_first_step_runs_in_its_copy_and_the_creator_keeps_its_own() {
+    let (child, main_saw) = Runner::new().virtual_time().run(async {
+        LEVEL.set(1);
+        let child = create_eager_task(async {
+            let first = LEVEL.get();
+            LEVEL.set(5);
+            sleep(1).await;
+            (first, LEVEL.get())
+        });
+        let after_create = LEVEL.get();
+        // One that finishes inside the call, from the creator's context too.
+        let done = create_eager_task(async {
+            REQUEST.set("eager".into());
+            REQUEST.get()
+        });
+        assert!(done.done());
+        LEVEL.set(2);
+        let child = child.await.unwrap();
+        (
+            child,
+            (
+                after_create,
+                REQUEST.get(),
+                done.await.unwrap(),
+                LEVEL.get(),
+            ),
+        )
+    });
+    assert_eq!(child, (Some(1), Some(5)));
+    assert_eq!(main_saw, (Some(1), None, Some("eager".to_owned()), Some(2)));
 }

@@ -18,6 +18,7 @@
 //! `gather!` inside `main` has `main` as its enclosing frame.
 
 use std::cell::{Cell, RefCell};
+use std::panic::Location;
 
 use slab::Slab;
 
@@ -57,6 +58,8 @@ pub(crate) struct LiveFrame {
     pub(crate) seq: u64,
     /// While its frame is polled: the key of the frame that was being polled before.
     enclosing: u32,
+    /// Where the coroutine was created.
+    pub(crate) created_at: &'static Location<'static>,
 }
 
 impl LiveFrame {
@@ -77,11 +80,14 @@ pub(crate) fn set_recording(on: bool) {
     RECORDING.set(on);
 }
 
-/// Registers a frame of `info` starting its first poll inside the frame being polled now (if
-/// any), and makes it the frame being polled; returns its key.
+/// Registers a frame of `info` (created at `created_at`) starting its first poll inside the
+/// frame being polled now (if any), and makes it the frame being polled; returns its key.
 #[cold]
 #[inline(never)]
-pub(crate) fn register(info: &'static CoroutineInfo) -> u32 {
+pub(crate) fn register(
+    info: &'static CoroutineInfo,
+    created_at: &'static Location<'static>,
+) -> u32 {
     let parent = CURRENT.get();
     let task = if parent == NONE {
         current_task()
@@ -96,6 +102,7 @@ pub(crate) fn register(info: &'static CoroutineInfo) -> u32 {
         task,
         seq,
         enclosing: parent,
+        created_at,
     };
     let key = LIVE.with_borrow_mut(|live| {
         let slot = live.vacant_entry();
@@ -174,6 +181,18 @@ pub(crate) fn remove(key: u32) {
 /// After a panic unwound out of polls: no frame is being polled.
 pub(crate) fn reset_current() {
     CURRENT.set(NONE);
+}
+
+/// Makes no frame the one being polled, for a task step run inside another frame's poll (an
+/// eager task's first step: its outermost frame is a task's, not the creator's child);
+/// returns the frame that was, for [`restore_current`].
+pub(crate) fn take_current() -> u32 {
+    CURRENT.replace(NONE)
+}
+
+/// Gives back the frame [`take_current`] returned, however the step ended.
+pub(crate) fn restore_current(key: u32) {
+    CURRENT.set(key);
 }
 
 /// A copy of every live frame on this thread, with its key.

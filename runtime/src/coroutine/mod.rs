@@ -18,6 +18,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::RwLock;
 use std::task::{Context, Poll};
@@ -44,6 +45,30 @@ thread_local! {
 #[inline(always)]
 pub fn at_await(index: u16) {
     SITE.set(index);
+}
+
+/// This thread's coroutine state that belongs to the poll under way: the await site stored
+/// and, in debug mode, the frame being polled. Set aside by [`set_aside`] for a task step run
+/// inside another frame's poll (an eager task's first step), given back by [`give_back`].
+#[derive(Clone, Copy)]
+pub(crate) struct Polling {
+    site: u16,
+    frame: u32,
+}
+
+/// Sets the poll under way aside: the step run next starts with no frame being polled.
+pub(crate) fn set_aside() -> Polling {
+    Polling {
+        site: SITE.get(),
+        frame: live::take_current(),
+    }
+}
+
+/// Gives back what [`set_aside`] took, however the step run meanwhile ended (a coroutine that
+/// panics restores neither).
+pub(crate) fn give_back(polling: Polling) {
+    SITE.set(polling.site);
+    live::restore_current(polling.frame);
 }
 
 /// The state of a coroutine, as Python's `inspect.getcoroutinestate`.
@@ -187,7 +212,11 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let frame = &this.frame;
             match frame.state {
-                FrameState::Created => report_never_awaited(frame.info),
+                FrameState::Created => {
+                    // Where it was created is said in debug mode, as asyncio says it.
+                    let at = live::recording().then_some(frame.created_at);
+                    report_never_awaited(frame.info, at);
+                }
                 FrameState::RunningLive | FrameState::SuspendedLive => live::remove(frame.key),
                 _ => {}
             }
@@ -214,6 +243,8 @@ enum FrameState {
 /// as deep as with bare `async fn`s, give or take a constant).
 struct Frame {
     info: &'static CoroutineInfo,
+    /// Where the coroutine was created (the call of its fn).
+    created_at: &'static Location<'static>,
     /// `Running` while the body is polled, and after a poll that unwound (see `state`); the
     /// `Live` states are those of a frame among the live ones.
     state: FrameState,
@@ -255,7 +286,7 @@ impl Frame {
                 FrameState::RunningLive
             }
             FrameState::Created if live::recording() => {
-                self.key = live::register(self.info);
+                self.key = live::register(self.info, self.created_at);
                 FrameState::RunningLive
             }
             FrameState::Created => FrameState::Running,
@@ -285,13 +316,17 @@ impl Frame {
 }
 
 impl<F: Future> Coroutine<F> {
-    /// Wraps the body's future in its frame. Used by the expansions of `#[corio::coroutine]`.
+    /// Wraps the body's future in its frame. Used by the expansions of `#[corio::coroutine]`,
+    /// whose fns are `#[track_caller]`, so the frame knows where the coroutine was created
+    /// (debug mode's never-awaited report and call graph say it).
     #[doc(hidden)]
     #[inline(always)]
+    #[track_caller]
     pub fn new(info: &'static CoroutineInfo, future: F) -> Self {
         Coroutine {
             frame: Frame {
                 info,
+                created_at: Location::caller(),
                 state: FrameState::Created,
                 site: NO_SITE,
                 key: live::NONE,
@@ -385,10 +420,12 @@ impl<F> fmt::Debug for Coroutine<F> {
 /// The report of a coroutine dropped before it was ever polled (CPython's
 /// `RuntimeWarning: coroutine 'NAME' was never awaited`).
 ///
-/// `Display` prints `coroutine 'NAME' was never awaited`.
+/// `Display` prints `coroutine 'NAME' was never awaited`, and in debug mode where it was
+/// created: `coroutine 'NAME' was never awaited (created at src/main.rs:12:5)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NeverAwaited {
     info: &'static CoroutineInfo,
+    created_at: Option<&'static Location<'static>>,
 }
 
 impl NeverAwaited {
@@ -400,6 +437,12 @@ impl NeverAwaited {
     /// The module its fn is defined in.
     pub fn module_path(&self) -> &'static str {
         self.info.module_path
+    }
+
+    /// Where the coroutine was created (the call of its fn), when it was created while a
+    /// loop in debug mode ran on its thread; `None` otherwise.
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.created_at
     }
 }
 
@@ -413,7 +456,11 @@ impl Eq for CoroutineInfo {}
 
 impl fmt::Display for NeverAwaited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "coroutine '{}' was never awaited", self.info.name)
+        write!(f, "coroutine '{}' was never awaited", self.info.name)?;
+        if let Some(at) = self.created_at {
+            write!(f, " (created at {at})")?;
+        }
+        Ok(())
     }
 }
 
@@ -456,8 +503,11 @@ pub fn capture_never_awaited<R>(f: impl FnOnce() -> R) -> (R, Vec<NeverAwaited>)
 
 #[cold]
 #[inline(never)]
-fn report_never_awaited(info: &'static CoroutineInfo) {
-    let report = NeverAwaited { info };
+fn report_never_awaited(
+    info: &'static CoroutineInfo,
+    created_at: Option<&'static Location<'static>>,
+) {
+    let report = NeverAwaited { info, created_at };
     // `try_with`: a coroutine dropped while this thread's locals are torn down still reports.
     let report = match CAPTURED.try_with(|captured| match &mut *captured.borrow_mut() {
         Some(reports) => {

@@ -181,17 +181,6 @@ impl<F: FnOnce()> Bound<F> {
     }
 }
 
-/// Runs `f` (a task's step outside the loop's pass, such as an eager task's first step run
-/// inside `create_task`) with the thread's context empty, as the loop keeps it between steps,
-/// then puts the caller's back: a step assumes it starts from an empty context.
-#[allow(dead_code)] // for eager tasks (issue 13 item 4), built on another branch
-pub(crate) fn outside_context<R>(f: impl FnOnce() -> R) -> R {
-    if current_is_empty() {
-        return f();
-    }
-    run_in(&mut Ctx::default(), f)
-}
-
 /// After a callback that ran with no context of its own: drops what it set, so the thread's
 /// context stays empty between steps.
 #[inline(always)]
@@ -255,8 +244,8 @@ pub(crate) fn enter_step(meta: &TaskMeta, has_vars: bool) {
 #[cold]
 #[inline(never)]
 fn enter_slow(meta: &TaskMeta) {
-    // The loop keeps the thread's context empty between steps (a step run elsewhere goes
-    // through `outside_context`): nothing to keep. Whatever a stray wrote there is dropped.
+    // The loop keeps the thread's context empty between steps (an eager step sets its
+    // creator's aside first): nothing to keep. Whatever a stray wrote there is dropped.
     drop(swap(meta.take_vars()));
 }
 
@@ -355,19 +344,5 @@ mod tests {
         VAR.reset(second);
         VAR.reset(token);
         assert_eq!(VAR.get(), None);
-    }
-
-    #[test]
-    fn outside_context_runs_in_an_empty_one_and_puts_the_callers_back() {
-        let token = VAR.set(3);
-        let inside = outside_context(|| {
-            let seen = VAR.get();
-            VAR.set(4);
-            seen
-        });
-        assert_eq!(inside, None);
-        assert_eq!(VAR.get(), Some(3));
-        VAR.reset(token);
-        assert!(outside_context(current_is_empty));
     }
 }

@@ -6,6 +6,7 @@ use std::io;
 use std::os::fd::RawFd;
 use std::sync::Arc;
 
+use crate::coroutine::live;
 use crate::io::selector::{Direction, WatchKind};
 use crate::rt::callbacks::{self, Handle, TimerHandle};
 use crate::rt::context;
@@ -86,6 +87,35 @@ impl EventLoop {
     /// [`Runner::debug`](crate::Runner::debug). Thread-safe.
     pub fn get_debug(&self) -> bool {
         self.shared.debug()
+    }
+
+    /// Turns debug mode on or off, as `loop.set_debug()`. On the loop's thread it takes effect
+    /// at once (coroutines that start from now on are recorded for the call graph); from
+    /// another thread, at the loop's next run.
+    pub fn set_debug(&self, on: bool) {
+        self.shared.set_debug(on);
+        let here = context::try_with_current(|core| core.owns(&self.shared)) == Some(true);
+        if here {
+            live::set_recording(on);
+        }
+    }
+
+    /// How long a step or callback may hold the loop before debug mode reports it, in
+    /// seconds, as `loop.slow_callback_duration` (see
+    /// [`Runner::slow_callback_duration`](crate::Runner::slow_callback_duration)).
+    pub fn slow_callback_duration(&self) -> f64 {
+        self.shared.slow_callback_ns() as f64 / 1e9
+    }
+
+    /// Sets [`slow_callback_duration`](Self::slow_callback_duration) (seconds, or a
+    /// `Duration`).
+    ///
+    /// # Panics
+    ///
+    /// For a NaN, infinite or overflowing duration.
+    pub fn set_slow_callback_duration(&self, duration: impl IntoDelay) {
+        self.shared
+            .set_slow_callback_ns(duration.into_delay_nanos());
     }
 
     /// The loop's clock in seconds, as `loop.time()` (the same reading as

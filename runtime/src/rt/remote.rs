@@ -2,7 +2,7 @@
 //! wake, and the running/closed flags (asyncio's `call_soon_threadsafe` path).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_task::Runnable;
@@ -89,6 +89,8 @@ pub(crate) struct LoopShared {
     /// Debug mode ([`Runner::debug`](crate::Runner::debug)): the loop records its tasks' call
     /// graphs.
     debug: AtomicBool,
+    /// Debug mode reports a step or callback longer than this (nanoseconds).
+    slow_callback_ns: AtomicU64,
     /// Threads blocked in a `ConcurrentFuture`'s `result` for a coroutine on this loop: thread
     /// work that can finish only once the loop moves on, so it does not hold the virtual
     /// clock (see [`LoopShared::external`]). Raised by the waiting thread; lowered by the
@@ -116,6 +118,7 @@ impl LoopShared {
             sleeping: AtomicBool::new(false),
             external: AtomicUsize::new(0),
             debug: AtomicBool::new(false),
+            slow_callback_ns: AtomicU64::new(100_000_000),
             blocked_on_loop: AtomicUsize::new(0),
             pool_jobs: AtomicUsize::new(0),
             running: AtomicBool::new(false),
@@ -131,6 +134,15 @@ impl LoopShared {
     /// Sets debug mode; the loop's thread takes it on at its next entry.
     pub(crate) fn set_debug(&self, on: bool) {
         self.debug.store(on, Ordering::Relaxed);
+    }
+
+    /// In debug mode, steps and callbacks longer than this (nanoseconds) are reported.
+    pub(crate) fn slow_callback_ns(&self) -> u64 {
+        self.slow_callback_ns.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_slow_callback_ns(&self, ns: u64) {
+        self.slow_callback_ns.store(ns, Ordering::Relaxed);
     }
 
     /// Hands `item` to the loop and wakes it.

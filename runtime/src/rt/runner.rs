@@ -27,8 +27,12 @@ struct Config {
     virtual_time: bool,
     /// See [`Runner::debug`].
     debug: bool,
+    /// See [`Runner::slow_callback_duration`].
+    slow_callback_ns: u64,
     /// See [`Runner::shutdown_timeout`].
     shutdown_timeout_ns: u64,
+    /// See [`Runner::eager_tasks`].
+    eager_tasks: bool,
 }
 
 impl Default for Config {
@@ -36,7 +40,9 @@ impl Default for Config {
         Config {
             virtual_time: false,
             debug: debug_from_env(),
+            slow_callback_ns: 100_000_000,
             shutdown_timeout_ns: DEFAULT_SHUTDOWN_TIMEOUT_NS,
+            eager_tasks: false,
         }
     }
 }
@@ -85,6 +91,7 @@ impl fmt::Debug for Runner {
         f.debug_struct("Runner")
             .field("virtual_time", &self.config.virtual_time)
             .field("debug", &self.config.debug)
+            .field("eager_tasks", &self.config.eager_tasks)
             .field("has_loop", &self.held.borrow().is_some())
             .field("closed", &self.closed.get())
             .finish()
@@ -124,6 +131,19 @@ impl Runner {
         self
     }
 
+    /// In debug mode, a task step or callback that holds the loop longer than this (seconds,
+    /// or a `Duration`; 100 ms by default, asyncio's `loop.slow_callback_duration`) is
+    /// reported on stderr: `Executing <Task pending name='Task-2' coro=<worker() running at
+    /// src/main.rs:9:20>> took 0.152 seconds`. Real time, under virtual time too.
+    ///
+    /// # Panics
+    ///
+    /// For a NaN, infinite or overflowing duration.
+    pub fn slow_callback_duration(mut self, duration: impl IntoDelay) -> Self {
+        self.config.slow_callback_ns = duration.into_delay_nanos();
+        self
+    }
+
     /// Bounds the loop time the end of [`run`](Runner::run) gives clean-up tasks (seconds, or
     /// a `Duration`; 300 s by default, asyncio's bound at the end of `asyncio.run`). Past it
     /// they are cancelled and `run` says so on stderr; `0` cancels them at once.
@@ -133,6 +153,41 @@ impl Runner {
     /// For a NaN, infinite or overflowing timeout.
     pub fn shutdown_timeout(mut self, timeout: impl IntoDelay) -> Self {
         self.config.shutdown_timeout_ns = timeout.into_delay_nanos();
+        self
+    }
+
+    /// Makes every task created on the loop start eagerly, as
+    /// `loop.set_task_factory(asyncio.eager_task_factory)` (Python 3.12): [`create_task`],
+    /// [`create_task_named`], [`create_task_try`], a [`TaskGroup`]'s members and the tasks
+    /// corio creates for you ([`shield`](crate::shield)'s) behave as [`create_eager_task`]:
+    /// their first step runs inside the call, until the task first suspends. The main future
+    /// stays a regular task, as asyncio's main task (the loop is not running yet when
+    /// `Runner.run` creates it, so the factory queues it). Off by default.
+    ///
+    /// Differences from asyncio 3.12: a member of a [`TaskGroup`] that already failed is
+    /// still created cancelled, without running (asyncio refuses to create it); and
+    /// [`create_task_named`] names the task before its eager step, where asyncio's
+    /// `create_task(coro, name=...)` renames it only after (its step sees `Task-<n>`), so
+    /// `current_task()` in the step already has the name, as with
+    /// `eager_task_factory(loop, coro, name=...)` called directly.
+    ///
+    /// ```
+    /// use corio_runtime::{Runner, create_task, current_task};
+    ///
+    /// Runner::new().eager_tasks(true).run(async {
+    ///     let task = create_task(async { current_task().unwrap().name().into_owned() });
+    ///     assert!(task.done()); // its first step ran, and finished, inside create_task
+    ///     assert_eq!(task.await.unwrap(), "Task-2");
+    /// });
+    /// ```
+    ///
+    /// [`create_task`]: crate::create_task
+    /// [`create_task_named`]: crate::create_task_named
+    /// [`create_task_try`]: crate::create_task_try
+    /// [`create_eager_task`]: crate::create_eager_task
+    /// [`TaskGroup`]: crate::TaskGroup
+    pub fn eager_tasks(mut self, eager: bool) -> Self {
+        self.config.eager_tasks = eager;
         self
     }
 
@@ -195,6 +250,9 @@ impl Runner {
         let core = self.held.borrow_mut().take();
         let core = core.unwrap_or_else(|| Box::new(LoopCore::new(self.config.virtual_time)));
         core.shared().set_debug(self.config.debug);
+        core.shared()
+            .set_slow_callback_ns(self.config.slow_callback_ns);
+        core.stepping().set_eager_tasks(self.config.eager_tasks);
         // A panic out of the loop's own work (a deadlock, ...) ends the loop on the way out
         // (`Enter`'s drop): the next run starts a new one.
         let enter = Enter::new(&core);

@@ -1,11 +1,15 @@
 //! How a future becomes a task on the loop: one allocation (async-task's) holding the task's
 //! [`TaskMeta`], its [`TaskBody`] and, once finished, its output; a registry entry; the first
-//! step queued at the back of the ready queue.
+//! step queued at the back of the ready queue, or run at once for an eager task (see
+//! [`stepping`](crate::rt::stepping)).
 
 use std::future::Future;
 
 use async_task::{Builder, Runnable};
 
+use std::panic::Location;
+
+use crate::coroutine::live;
 use crate::rt::context;
 use crate::rt::context_store;
 use crate::rt::core::LoopCore;
@@ -32,7 +36,19 @@ fn schedule(runnable: Runnable<TaskMeta>) {
     }
 }
 
-/// Allocates a task on `core` and queues its first step at the back of the ready queue.
+/// How a new task takes its first step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// As the loop's task factory says: queued, or eager under `Runner::eager_tasks(true)`.
+    Loop,
+    /// At once, inside `create_task` (asyncio 3.12's `eager_start=True`).
+    Eager,
+    /// Queued at the back of the ready queue, whatever the loop's factory.
+    Queued,
+}
+
+/// Allocates a task on `core` and queues its first step at the back of the ready queue, or
+/// runs it at once if `eager`.
 ///
 /// # Safety
 ///
@@ -41,7 +57,9 @@ fn schedule(runnable: Runnable<TaskMeta>) {
 unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     core: &LoopCore,
     name: Option<String>,
+    eager: bool,
     future: F,
+    created_at: &'static Location<'static>,
 ) -> RawTask<S::Value> {
     let (id, key) = core.next_task_slot();
     let meta = TaskMeta::new(id, key, name, core.shared().clone());
@@ -59,7 +77,14 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     // A task runs in a copy of its creator's context, as asyncio's (nothing to copy if empty).
     context_store::inherit(runnable.metadata());
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
-    runnable.schedule();
+    if live::recording() {
+        runnable.metadata().set_created_at(created_at);
+    }
+    if eager {
+        core.stepping().run_eagerly(runnable);
+    } else {
+        runnable.schedule();
+    }
     handle
 }
 
@@ -69,6 +94,7 @@ fn body_in<'m, F, S>(future: F) -> impl FnOnce(&'m TaskMeta) -> TaskBody<'m, F, 
 }
 
 /// Spawns `run`'s main future as the loop's first task; returns its id and handle.
+#[track_caller]
 pub(crate) fn spawn_main<F: Future>(
     core: &LoopCore,
     future: F,
@@ -77,8 +103,10 @@ pub(crate) fn spawn_main<F: Future>(
     async_task::FallibleTask<TaskOutput<F::Output>, TaskMeta>,
 ) {
     // SAFETY: `Runner::run` keeps `future`'s borrows alive for the whole loop: the loop drops
-    // every task's future (this one included) before `run` returns.
-    let task = unsafe { spawn_on::<F, Plain>(core, None, future) };
+    // every task's future (this one included) before `run` returns. It is queued, as
+    // asyncio's main task (the loop is not running yet when `Runner.run` creates it, so even
+    // an eager task factory queues it).
+    let task = unsafe { spawn_on::<F, Plain>(core, None, false, future, Location::caller()) };
     (task.metadata().id(), task.fallible())
 }
 
@@ -87,14 +115,23 @@ pub(crate) fn spawn_main<F: Future>(
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
-pub(crate) fn spawn<F, S>(name: Option<String>, future: F) -> RawTask<S::Value>
+#[track_caller]
+pub(crate) fn spawn<F, S>(name: Option<String>, start: Start, future: F) -> RawTask<S::Value>
 where
     F: Future + 'static,
     S: Shape<F::Output>,
     S::Value: 'static,
 {
+    let created_at = Location::caller();
     context::with_current("corio::create_task()", |core| {
+        // Decided here, where `start` is a constant once inlined: a regular spawn pays one
+        // test of the loop's flag.
+        let eager = match start {
+            Start::Loop => core.stepping().eager_tasks(),
+            Start::Eager => true,
+            Start::Queued => false,
+        };
         // SAFETY: the future is `'static`: it borrows nothing.
-        unsafe { spawn_on::<F, S>(core, name, future) }
+        unsafe { spawn_on::<F, S>(core, name, eager, future, created_at) }
     })
 }

@@ -155,9 +155,10 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
             Ok(Poll::Ready(value)) => {
                 let shaped = S::shape(value);
                 this.meta.finish(if shaped.failed { FAILED } else { 0 });
-                let unretrieved = shaped
-                    .unretrieved
-                    .map(|failure| NeverRetrieved::new(this.meta.name().into_owned(), failure));
+                let unretrieved = shaped.unretrieved.map(|failure| {
+                    let name = this.meta.name().into_owned();
+                    NeverRetrieved::new(name, failure, this.meta.created_at())
+                });
                 TaskOutput::new(shaped.output, unretrieved)
             }
             Err(payload) => {
@@ -172,7 +173,8 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
                         Some(message) => format!("panicked: {message}"),
                         None => "panicked".to_owned(),
                     };
-                    NeverRetrieved::new(this.meta.name().into_owned(), failure)
+                    let name = this.meta.name().into_owned();
+                    NeverRetrieved::new(name, failure, this.meta.created_at())
                 });
                 TaskOutput::new(Err(error), unretrieved)
             }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::io::Write;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::RwLock;
 
 use crate::task::error::TaskError;
@@ -73,16 +73,32 @@ fn drop_contained<T>(value: Result<T, TaskError>) {
 /// holds it. A cancellation is not a failure.
 ///
 /// `Display` is one line: `Task exception was never retrieved: task 'Task-2' panicked: boom`,
-/// or `... task 'Task-3' returned Err(Refused(80))` (the error's `Debug`).
+/// or `... task 'Task-3' returned Err(Refused(80))` (the error's `Debug`); in debug mode it
+/// ends with where the task was created: `... panicked: boom (created at src/main.rs:9:5)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NeverRetrieved {
     task_name: String,
     failure: String,
+    created_at: Option<&'static Location<'static>>,
 }
 
 impl NeverRetrieved {
-    pub(crate) fn new(task_name: String, failure: String) -> Self {
-        NeverRetrieved { task_name, failure }
+    pub(crate) fn new(
+        task_name: String,
+        failure: String,
+        created_at: Option<&'static Location<'static>>,
+    ) -> Self {
+        NeverRetrieved {
+            task_name,
+            failure,
+            created_at,
+        }
+    }
+
+    /// Where the task was created (the call of `create_task`), when it was created while its
+    /// loop ran in debug mode ([`Runner::debug`](crate::Runner::debug)); `None` otherwise.
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.created_at
     }
 
     /// The task's name (`Task-<n>` unless it was given one).
@@ -103,7 +119,11 @@ impl fmt::Display for NeverRetrieved {
             f,
             "Task exception was never retrieved: task '{}' {}",
             self.task_name, self.failure
-        )
+        )?;
+        if let Some(at) = self.created_at {
+            write!(f, " (created at {at})")?;
+        }
+        Ok(())
     }
 }
 

@@ -4,10 +4,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::panic::Location;
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Poll, Waker};
 
 use crate::coroutine::live;
@@ -60,6 +61,8 @@ struct TaskExt {
     cancel_message: Mutex<Option<Arc<str>>>,
     /// What waits for the task's end, in registration order (asyncio's `_callbacks`).
     done: Mutex<Vec<DoneEntry>>,
+    /// Where the task was created, when it was created in debug mode.
+    created_at: OnceLock<&'static Location<'static>>,
     /// Its context between steps (`HAS_VARS`); the loop's thread only.
     vars: TaskVars,
 }
@@ -332,6 +335,17 @@ impl TaskMeta {
         let Some(ext) = self.ext() else { return };
         let entries = std::mem::take(&mut *locked(&ext.done));
         run_entries(entries);
+    }
+
+    /// Records where the task was created (debug mode).
+    #[cold]
+    pub(crate) fn set_created_at(&self, at: &'static Location<'static>) {
+        let _ = self.ext_or_init().created_at.set(at);
+    }
+
+    /// Where the task was created, if it was created in debug mode.
+    pub(crate) fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.ext()?.created_at.get().copied()
     }
 
     /// asyncio's task repr: `<Task pending name='Task-2'>`, `<Task cancelled ...>`, ...

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
+use std::panic::Location;
 
 use crate::coroutine::live::{self, LiveFrame};
 use crate::coroutine::{AwaitSite, CoroutineInfo};
@@ -18,6 +19,7 @@ pub struct FrameEntry {
     info: &'static CoroutineInfo,
     site: Option<&'static AwaitSite>,
     depth: usize,
+    created_at: &'static Location<'static>,
 }
 
 impl FrameEntry {
@@ -36,6 +38,11 @@ impl FrameEntry {
     /// written inside another macro's input).
     pub fn await_site(&self) -> Option<&'static AwaitSite> {
         self.site
+    }
+
+    /// Where the coroutine was created: the call of its fn.
+    pub fn created_at(&self) -> &'static Location<'static> {
+        self.created_at
     }
 
     /// 0 for a coroutine the task runs directly, 1 for one that coroutine awaits, and so on.
@@ -202,6 +209,7 @@ impl LoopView {
                 info: frame.info,
                 site: frame.info.await_sites().get(usize::from(frame.site)),
                 depth,
+                created_at: frame.created_at,
             });
             let inner = self.children.get(&key).into_iter().flatten().rev();
             pending.extend(inner.map(|key| (*key, depth + 1)));

@@ -27,6 +27,7 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
+use crate::rt::spawn::Start;
 use crate::rt::task_body::{Flat, Plain, Shape};
 use crate::task::error::{SharedPanic, TaskError};
 use crate::task::group_error::{TaskFailure, TaskGroupError};
@@ -210,6 +211,7 @@ impl<E: 'static> TaskGroup<E> {
     /// # Panics
     ///
     /// With `no running event loop` outside [`run`](crate::run); if the group was joined.
+    #[track_caller]
     pub fn create_task<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + 'static,
@@ -224,6 +226,7 @@ impl<E: 'static> TaskGroup<E> {
     /// # Panics
     ///
     /// As [`create_task`](TaskGroup::create_task).
+    #[track_caller]
     pub fn create_task_named<F>(&self, name: impl Into<String>, future: F) -> Task<F::Output>
     where
         F: Future + 'static,
@@ -241,6 +244,7 @@ impl<E: 'static> TaskGroup<E> {
     /// # Panics
     ///
     /// As [`create_task`](TaskGroup::create_task).
+    #[track_caller]
     pub fn create_task_try<F, T>(&self, future: F) -> Task<T>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -258,6 +262,7 @@ impl<E: 'static> TaskGroup<E> {
         self.spawn::<_, Flat>(None, routed)
     }
 
+    #[track_caller]
     fn spawn<F, S>(&self, name: Option<String>, future: F) -> Task<S::Value>
     where
         F: Future + 'static,
@@ -277,7 +282,14 @@ impl<E: 'static> TaskGroup<E> {
             key,
             group: Some(self.state.clone()),
         };
-        let task = create_task_shaped::<_, S>(name, member);
+        // A member of a failed or abandoned group is created cancelled: it must not start
+        // eagerly under `Runner::eager_tasks`, its future never runs.
+        let start = if self.state.aborting.get() || self.state.abandoned.get() {
+            Start::Queued
+        } else {
+            Start::Loop
+        };
+        let task = create_task_shaped::<_, S>(name, start, member);
         if let Some(slot) = self.state.members.borrow_mut().get_mut(key) {
             *slot = task.task_ref();
         }

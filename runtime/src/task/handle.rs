@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use crate::rt::context;
-use crate::rt::spawn::{self, RawTask};
+use crate::rt::spawn::{self, RawTask, Start};
 use crate::rt::task_body::{Fallible, Plain, Shape};
 use crate::rt::task_state::{CANCELLED, DONE, FAILED, PANICKED, TaskEntry, TaskMeta};
 use crate::task::error::TaskError;
@@ -23,8 +23,9 @@ use crate::task::shared::SharedTask;
 /// `create_task`.
 ///
 /// The task's first step runs on a later loop pass, after everything already ready; never
-/// inline. The future need not be `Send`. The task is named `Task-<n>`; see
-/// [`create_task_named`].
+/// inline (unless the loop runs eager tasks: [`Runner::eager_tasks`](crate::Runner::eager_tasks);
+/// [`create_eager_task`] starts one task eagerly). The future need not be `Send`. The task is
+/// named `Task-<n>`; see [`create_task_named`].
 ///
 /// The returned [`Task`] is a future of `Result<T, TaskError>`. Dropping a `Task` that was never
 /// polled detaches it (the loop still runs it to the end); dropping one while an `.await` on it
@@ -33,12 +34,13 @@ use crate::task::shared::SharedTask;
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
 pub fn create_task<F>(future: F) -> Task<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Task::new(spawn::spawn::<F, Plain>(None, future))
+    Task::new(spawn::spawn::<F, Plain>(None, Start::Loop, future))
 }
 
 /// [`create_task`] for a future of `Result<T, E>` whose `Err` is a failure, as an exception
@@ -54,23 +56,29 @@ where
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
 pub fn create_task_try<F, T, E>(future: F) -> Task<Result<T, E>>
 where
     F: Future<Output = Result<T, E>> + 'static,
     T: 'static,
     E: fmt::Debug + 'static,
 {
-    Task::new(spawn::spawn::<F, Fallible>(None, future))
+    Task::new(spawn::spawn::<F, Fallible>(None, Start::Loop, future))
 }
 
-/// Spawns a task whose output `S` shapes (group members).
-pub(crate) fn create_task_shaped<F, S>(name: Option<String>, future: F) -> Task<S::Value>
+/// Spawns a task whose output `S` shapes (group members), starting as `start` says.
+#[track_caller]
+pub(crate) fn create_task_shaped<F, S>(
+    name: Option<String>,
+    start: Start,
+    future: F,
+) -> Task<S::Value>
 where
     F: Future + 'static,
     S: Shape<F::Output>,
     S::Value: 'static,
 {
-    Task::new(spawn::spawn::<F, S>(name, future))
+    Task::new(spawn::spawn::<F, S>(name, start, future))
 }
 
 /// [`create_task`] with a name, as `create_task(coro, name=...)`.
@@ -78,12 +86,81 @@ where
 /// # Panics
 ///
 /// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
 pub fn create_task_named<F>(name: impl Into<String>, future: F) -> Task<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Task::new(spawn::spawn::<F, Plain>(Some(name.into()), future))
+    Task::new(spawn::spawn::<F, Plain>(
+        Some(name.into()),
+        Start::Loop,
+        future,
+    ))
+}
+
+/// Creates a task whose first step runs at once, inside this call, as asyncio 3.12's eager
+/// tasks (`Task(coro, eager_start=True)`, what `loop.set_task_factory(asyncio.eager_task_factory)`
+/// makes of every `create_task`).
+///
+/// The new task is the [`current_task`] during that step, and the caller's task is current
+/// again when it returns. A task that finishes without suspending is done when this returns
+/// ([`Task::done`] is `true`, its result is waiting, it is not in [`all_tasks`]) and never goes
+/// through the loop's ready queue: no loop pass, no scheduling, which is the point (a cache
+/// hit, a function that only sometimes awaits). A task that suspends is then an ordinary task:
+/// it is woken and stepped as one whose first step ran in a loop pass. So, unlike
+/// [`create_task`], the caller's code after this call runs *after* the task's first step, and
+/// a task that suspends at once runs its later steps no earlier than a regular one would.
+/// With no current task (in a [`call_soon`](crate::EventLoop::call_soon) callback, say), the
+/// step runs with the new task current and none afterwards, as asyncio does.
+///
+/// A panic in the first step is contained in the task, as in any step: the caller gets the
+/// task back (done) and finds the panic in its [`TaskError`] when it awaits it.
+///
+/// [`Runner::eager_tasks`](crate::Runner::eager_tasks) makes every `create_task` of a run
+/// eager, as setting asyncio's factory on the loop does.
+///
+/// ```
+/// use corio_runtime::{Runner, create_eager_task, sleep};
+///
+/// Runner::new().virtual_time().run(async {
+///     let cached = create_eager_task(async { 42 });
+///     assert!(cached.done()); // finished inside create_eager_task
+///     let slow = create_eager_task(async { sleep(1).await; 7 });
+///     assert!(!slow.done()); // suspended in `sleep`: a task as any other from here
+///     assert_eq!(cached.await.unwrap() + slow.await.unwrap(), 49);
+/// });
+/// ```
+///
+/// # Panics
+///
+/// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
+pub fn create_eager_task<F>(future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Task::new(spawn::spawn::<F, Plain>(None, Start::Eager, future))
+}
+
+/// [`create_eager_task`] with a name, as `eager_task_factory(loop, coro, name=...)`: the task
+/// has its name during its eager step already.
+///
+/// # Panics
+///
+/// With `no running event loop` outside [`run`](crate::run).
+#[track_caller]
+pub fn create_eager_task_named<F>(name: impl Into<String>, future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Task::new(spawn::spawn::<F, Plain>(
+        Some(name.into()),
+        Start::Eager,
+        future,
+    ))
 }
 
 /// A handle to a task spawned by [`create_task`]: await it for the task's result, or

@@ -35,7 +35,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,6 +50,8 @@ use crate::rt::callbacks::{self, Callback, Fired};
 use crate::rt::fd_callbacks::FdCallback;
 use crate::rt::remote::{LoopShared, Remote};
 use crate::rt::signals::Signals;
+use crate::rt::slow;
+use crate::rt::stepping::Stepping;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
 
 mod io_sources;
@@ -96,8 +98,8 @@ pub(crate) struct LoopCore {
     tasks: RefCell<Slab<TaskEntry>>,
     /// The id the next task gets; asyncio names tasks `Task-1`, `Task-2`, ... from it.
     next_task_id: Cell<u64>,
-    /// The task whose step is running, for `current_task()`.
-    current_task: Cell<*const TaskMeta>,
+    /// The task whose step is running, and how new tasks take their first step.
+    stepping: Stepping,
     shared: Arc<LoopShared>,
 }
 
@@ -129,7 +131,7 @@ impl LoopCore {
             remote_buf: RefCell::new(Vec::new()),
             tasks: RefCell::new(Slab::new()),
             next_task_id: Cell::new(1),
-            current_task: Cell::new(ptr::null()),
+            stepping: Stepping::new(),
             shared: Arc::new(LoopShared::new(
                 NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
                 waker,
@@ -283,9 +285,14 @@ impl LoopCore {
         self.tasks.borrow().iter().map(|(_, e)| e.clone()).collect()
     }
 
+    /// The task whose step is running, and how new tasks take their first step.
+    pub(crate) fn stepping(&self) -> &Stepping {
+        &self.stepping
+    }
+
     /// The task whose step is running.
     pub(crate) fn current_task(&self) -> Option<NonNull<TaskMeta>> {
-        NonNull::new(self.current_task.get().cast_mut())
+        self.stepping.current_task()
     }
 
     // ---- Running (for the runner).
@@ -454,8 +461,12 @@ impl LoopCore {
             for item in fired.drain(..) {
                 match item {
                     Fired::Wake(waker) => waker.wake(),
-                    Fired::Call(callback) => callback.run(),
-                    Fired::Io(callback) => callback.run(),
+                    Fired::Call(callback) => {
+                        slow::callback(&self.shared, "call_later", || callback.run());
+                    }
+                    Fired::Io(callback) => {
+                        slow::callback(&self.shared, "add_reader/add_writer", || callback.run());
+                    }
                 }
             }
         }
@@ -476,7 +487,7 @@ impl LoopCore {
             }
         };
         match callback {
-            Some((_, callback)) => callback.run(),
+            Some((_, callback)) => slow::callback(&self.shared, "call_soon", || callback.run()),
             None => {
                 self.run_ready_item();
             }
@@ -490,9 +501,7 @@ impl LoopCore {
             return false;
         };
         self.popped.set(self.popped.get() + 1);
-        self.current_task.set(runnable.metadata());
-        runnable.run();
-        self.current_task.set(ptr::null());
+        self.stepping.run_step(&self.shared, runnable);
         true
     }
 

@@ -1,0 +1,4 @@
+// `..` before something that is not an iterator.
+fn main() {
+    let _ = corio::gather!(..5);
+}
