@@ -64,6 +64,8 @@
 //! | `writer.write(data)`, `await drain()`, `write_eof()`, `close()`, `await wait_closed()`, `is_closing()`, `get_extra_info("peername")` | the same names on [`StreamWriter`]; `peer_addr()` -> [`StreamAddr`] |
 //! | `server = await asyncio.start_server(cb, host, port)`, `start_unix_server(cb, path)`, `server.close()`, `await server.wait_closed()`, `serve_forever()` | [`start_server(cb, host, port)`](start_server), [`start_unix_server(cb, path)`](start_unix_server) -> [`Server`] with the same methods and `local_addrs()`; sockets in [`net`] |
 //! | `proc = await asyncio.create_subprocess_exec(prog, *args, stdout=PIPE)`, `create_subprocess_shell(cmd)`: `proc.communicate(input)`, `wait()`, `returncode`, `kill()`, `terminate()`, `send_signal(sig)`, `proc.stdin`/`stdout`/`stderr` | [`Command::new(prog).args(..).stdout(Stdio::piped()).spawn()`](Command) -> [`Process`] with the same names (`returncode()`, `pid()`); [`create_subprocess_exec(prog, args)`](create_subprocess_exec)`.await` and [`create_subprocess_shell(cmd)`](create_subprocess_shell) pipe all three streams |
+//! | `asyncio.print_call_graph()`, `capture_call_graph(task)` (3.14), `python -m asyncio pstree` | [`print_call_graph()`](print_call_graph), [`format_call_graph()`](format_call_graph), [`capture_call_graph(&task)`](capture_call_graph) -> [`CallGraph`] (frames and await sites recorded in debug mode: see [below](#seeing-inside-a-running-program-the-call-graph-and-debug-mode)) |
+//! | `PYTHONASYNCIODEBUG=1`, `asyncio.run(main(), debug=True)`, `loop.set_debug()`, `loop.slow_callback_duration` | `CORIO_DEBUG=1`, [`Runner::debug(true)`](Runner::debug), [`EventLoop::set_debug`], [`Runner::slow_callback_duration`] / [`EventLoop::set_slow_callback_duration`]: slow steps reported, creation places in the never-awaited and never-retrieved reports |
 //! | `request = contextvars.ContextVar("request")`, `request.set(v)` -> token, `request.get()`, `request.reset(token)`, `contextvars.copy_context()`, `ctx.run(f)`, `runner.run(coro, context=ctx)` | `static REQUEST: `[`ContextVar<T>`](ContextVar)` = ContextVar::new("request")` (or [`ContextVar::with_default`]), `REQUEST.set(v)` -> [`Token`], `REQUEST.get()` -> `Option<T>`, `REQUEST.reset(token)`, [`copy_context()`](copy_context) -> [`ContextSnapshot`], `ctx.run(f)`, [`Runner::run_with_context`]: each task runs in a copy of its creator's context, callbacks in a copy of their scheduler's (see [Context variables](#context-variables)) |
 //! | `RuntimeError: no running event loop` | `create_task`, `time` outside a loop panic with `no running event loop` (`sleep` and `wait_for!` work on any executor, on a portable timer) |
 //!
@@ -243,6 +245,62 @@
 //!     assert_eq!(order, ["regular", "cached", "fetched"]);
 //!     assert_eq!(corio::time(), 1.0);
 //! });
+//! ```
+//!
+//! ## Seeing inside a running program: the call graph and debug mode
+//!
+//! Debug mode is asyncio's (`PYTHONASYNCIODEBUG=1`, `asyncio.run(main(), debug=True)`): set
+//! the environment variable `CORIO_DEBUG=1`, or build the runner with
+//! [`Runner::debug(true)`](Runner::debug). In it, the loop records where every task is, and
+//! reports what asyncio's debug mode reports:
+//!
+//! * [`print_call_graph()`](print_call_graph) (asyncio 3.14's `print_call_graph`, drawn as
+//!   `python -m asyncio pstree` draws a process) shows every task as a tree: its
+//!   `#[corio::coroutine]` frames from the outermost in, each with the `.await` it is
+//!   suspended at, and under it the tasks it awaits (through `.await` on a handle, `gather!`,
+//!   `wait`, `as_completed!`). [`capture_call_graph(task)`](capture_call_graph) gives the same
+//!   as data ([`CallGraph`], [`FrameEntry`]); a task's `Debug` shows its coroutine and line,
+//!   as asyncio's repr: `<Task pending name='Task-2' coro=<worker() running at src/main.rs:9:20>>`.
+//! * A task step or callback that holds the loop longer than
+//!   [`slow_callback_duration`](Runner::slow_callback_duration) (100 ms) is reported on
+//!   stderr: `Executing <Task pending name='Task-2' coro=<...>> took 0.152 seconds`.
+//! * The never-awaited report says where the coroutine was created, and the never-retrieved
+//!   one where the task was.
+//!
+//! Outside debug mode none of this is recorded (a call graph then holds the tasks alone): it
+//! costs a few instructions per poll of each coroutine, which corio does not charge every
+//! program.
+//!
+//! ```
+//! #[corio::coroutine]
+//! async fn leaf(secs: u64) {
+//!     corio::sleep(secs).await;
+//! }
+//!
+//! #[corio::coroutine]
+//! async fn worker(secs: u64) {
+//!     leaf(secs).await;
+//! }
+//!
+//! let drawn = corio::Runner::new().virtual_time().debug(true).run(async {
+//!     let a = corio::create_task_named("worker-a", worker(1));
+//!     let b = corio::create_task_named("worker-b", worker(2));
+//!     let drawing = corio::create_task(async {
+//!         corio::sleep(0.5).await;
+//!         corio::format_call_graph()
+//!     });
+//!     let _ = corio::gather!(a, b).await;
+//!     drawing.await.unwrap()
+//! });
+//! // (Lines as the doctest's file names them.)
+//! let lines: Vec<&str> = drawn.lines().collect();
+//! assert_eq!(lines[0], "Task-1");
+//! assert!(lines[1].starts_with("├── worker-a worker  at "));
+//! assert!(lines[1].ends_with(" leaf(secs).await"));
+//! assert!(lines[2].starts_with("│     leaf  at "));
+//! assert!(lines[2].ends_with("sleep(secs).await"));
+//! assert!(lines[3].starts_with("└── worker-b worker  at "));
+//! assert_eq!(lines[5], "Task-4");
 //! ```
 //!
 //! ## Cancellation: drop, not an exception

@@ -20,6 +20,7 @@ thread_local! {
 ///
 /// With `{what} called with no running event loop` when no loop runs on this thread, the
 /// message asyncio's `RuntimeError` carries.
+#[inline]
 pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&LoopCore) -> R) -> R {
     match try_with_current(f) {
         Some(r) => r,
@@ -28,6 +29,7 @@ pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&LoopCore) -> R) -> R {
 }
 
 /// Runs `f` with the loop running on this thread, or returns `None` if there is none.
+#[inline]
 pub(crate) fn try_with_current<R>(f: impl FnOnce(&LoopCore) -> R) -> Option<R> {
     let core = CURRENT.with(Cell::get);
     if core.is_null() {
