@@ -181,6 +181,54 @@ impl<F: FnOnce()> Bound<F> {
     }
 }
 
+/// The current context set aside (see [`set_aside`]): its raw parts, so the guard that holds
+/// it has no drop glue on the eager path; [`give_back`] owns them again. One not given back
+/// is leaked.
+#[derive(Clone, Copy)]
+pub(crate) struct Aside {
+    values: *const Values,
+    id: u64,
+}
+
+/// Sets the current context aside, for a step run inside another (an eager task's first
+/// step, inside its creator's): a step starts from an empty context.
+#[inline(always)]
+pub(crate) fn set_aside() -> Aside {
+    // An empty context has no identity either (only a `set` names one): nothing to move.
+    if current_is_empty() {
+        return Aside {
+            values: std::ptr::null(),
+            id: 0,
+        };
+    }
+    Aside {
+        values: CURRENT.replace(std::ptr::null()),
+        id: CURRENT_ID.replace(0),
+    }
+}
+
+/// Makes the context [`set_aside`] took current again, dropping what the step left (nothing,
+/// unless it unwound).
+#[inline(always)]
+pub(crate) fn give_back(aside: Aside) {
+    if aside.values.is_null() && current_is_empty() {
+        return;
+    }
+    let left = CURRENT.replace(aside.values);
+    CURRENT_ID.set(aside.id);
+    if !left.is_null() {
+        drop_raw(left);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_raw(values: *const Values) {
+    // SAFETY: `values` was the thread-local's `Rc::into_raw`, whose count it owned; the
+    // thread-local no longer holds it.
+    drop(unsafe { Rc::from_raw(values) });
+}
+
 /// After a callback that ran with no context of its own: drops what it set, so the thread's
 /// context stays empty between steps.
 #[inline(always)]

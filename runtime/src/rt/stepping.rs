@@ -23,7 +23,7 @@ use std::ptr::{self, NonNull};
 use async_task::Runnable;
 
 use crate::coroutine;
-use crate::rt::context_store::{self, Ctx};
+use crate::rt::context_store::{self, Aside};
 use crate::rt::remote::LoopShared;
 use crate::rt::slow;
 use crate::rt::task_state::TaskMeta;
@@ -82,7 +82,7 @@ impl Stepping {
             task: self.current_task.replace(runnable.metadata()),
             polling: coroutine::set_aside(),
             // A step starts from an empty context (the new task has its copy of this one).
-            vars: context_store::take(),
+            vars: context_store::set_aside(),
         };
         runnable.run();
     }
@@ -94,13 +94,13 @@ struct Creator<'a> {
     task: *const TaskMeta,
     polling: coroutine::Polling,
     /// The creator's context (context variables).
-    vars: Ctx,
+    vars: Aside,
 }
 
 impl Drop for Creator<'_> {
     fn drop(&mut self) {
         self.stepping.current_task.set(self.task);
         coroutine::give_back(self.polling);
-        drop(context_store::swap(std::mem::take(&mut self.vars)));
+        context_store::give_back(self.vars);
     }
 }
