@@ -16,6 +16,7 @@ use crate::rt::remote::Remote;
 use crate::rt::task_body::{Plain, Shape, TaskBody};
 use crate::rt::task_output::TaskOutput;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
+use crate::rt::trace_log;
 
 /// The raw task async-task hands back: what [`Task`](crate::Task) wraps.
 pub(crate) type RawTask<T> = async_task::Task<TaskOutput<T>, TaskMeta>;
@@ -74,6 +75,7 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
             .spawn_unchecked(body, schedule)
     };
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
+    trace_log::created(runnable.metadata());
     if live::recording() {
         runnable.metadata().set_created_at(created_at);
     }

@@ -16,6 +16,7 @@ use crate::coroutine::live;
 use crate::rt::context;
 use crate::rt::task_output::{NeverRetrieved, TaskOutput};
 use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, FAILED, PANICKED, TaskMeta};
+use crate::rt::trace_log;
 use crate::task::error::{SharedPanic, TaskError};
 
 /// How a task's output `O` becomes what its handle gives, and whether it is a failure (an
@@ -102,6 +103,7 @@ pin_project_lite::pin_project! {
                 // Dropped unfinished: async-task closed the task (its handle was dropped while
                 // awaited, or the loop is ending).
                 this.meta.finish(CANCELLED);
+                trace_log::dropped(this.meta);
             }
             // async-task drops a task's future where a panic aborts: contain it.
             drop_contained(this.future.as_mut());
@@ -124,6 +126,15 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
     type Output = TaskOutput<S::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let meta = self.meta;
+        trace_log::step(meta, || self.step(cx))
+    }
+}
+
+impl<F: Future, S: Shape<F::Output>> TaskBody<'_, F, S> {
+    /// One step of the task: the body of `poll`, which a traced run records.
+    #[inline(always)]
+    fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskOutput<S::Value>> {
         let mut this = self.project();
         if this.meta.has(CANCEL_REQUESTED) {
             // Mark first: a destructor that asks `done()` of this task sees it finished.

@@ -53,6 +53,7 @@ use crate::rt::signals::Signals;
 use crate::rt::slow;
 use crate::rt::stepping::Stepping;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
+use crate::rt::trace_log;
 
 mod io_sources;
 use crate::time::clock::Clock;
@@ -413,6 +414,7 @@ impl LoopCore {
     /// One pass of the loop, as asyncio's `_run_once`. `fired` is the runner's buffer (empty
     /// between passes) for what the selector and the timers fire in this pass.
     pub(crate) fn run_once(&self, fired: &mut Vec<Fired>) {
+        trace_log::pass();
         self.take_remote();
         if self.idle() {
             self.wait_for_work(fired);
