@@ -467,6 +467,35 @@ fn a_real_time_trace_has_loop_times_in_order() {
     assert_eq!(worker.end().unwrap().outcome(), TaskOutcome::Done);
 }
 
+#[test]
+fn an_eager_task_steps_in_its_creators_pass() {
+    let runner = Runner::new().virtual_time().eager_tasks(true).trace();
+    runner.run(async {
+        let task = corio::create_task(worker(1.0));
+        task.await.unwrap();
+    });
+    let trace = runner.take_trace().unwrap();
+    let worker = &trace.tasks()[1];
+    // Created and first stepped in pass 1, inside Task-1's step.
+    assert_eq!(
+        summary(worker),
+        (
+            2,
+            "Task-2",
+            Some("worker"),
+            (0.0, 1),
+            Some((1.0, 4, TaskOutcome::Done))
+        )
+    );
+    assert_eq!(
+        steps(worker),
+        [
+            (0.0, 1, vec![("worker", 21, "corio :: sleep(delay).await")]),
+            (1.0, 4, vec![])
+        ]
+    );
+}
+
 /// The test includes the example from `tests/`, so rustc names the example's files
 /// `tests/../examples/...` here; the pictures the example itself writes say `examples/...`.
 fn as_the_example_writes(svg: &str) -> String {
