@@ -176,15 +176,7 @@ impl Runner {
     /// Takes the raw log a traced runner recorded since [`trace`](Runner::trace) or the last
     /// take, leaving an empty one; `None` if the runner does not trace.
     pub(crate) fn take_trace_log(&self) -> Option<TraceLog> {
-        let mut held = self.trace.borrow_mut();
-        let log = held.as_mut()?;
-        Some(std::mem::replace(
-            log,
-            TraceLog {
-                events: Vec::new(),
-                passes: log.passes,
-            },
-        ))
+        self.trace.borrow_mut().as_mut().map(std::mem::take)
     }
 
     /// Bounds the loop time the end of [`run`](Runner::run) gives clean-up tasks (seconds, or

@@ -75,9 +75,10 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
             .spawn_unchecked(body, schedule)
     };
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
-    trace_log::created(runnable.metadata());
     if live::recording() {
         runnable.metadata().set_created_at(created_at);
+        // A traced run records frames: its hook needs no test of its own.
+        trace_log::created(runnable.metadata());
     }
     if eager {
         core.stepping().run_eagerly(runnable);

@@ -102,8 +102,7 @@ pin_project_lite::pin_project! {
             if this.future.is_some() {
                 // Dropped unfinished: async-task closed the task (its handle was dropped while
                 // awaited, or the loop is ending).
-                this.meta.finish(CANCELLED);
-                trace_log::dropped(this.meta);
+                dropped_unfinished(this.meta);
             }
             // async-task drops a task's future where a panic aborts: contain it.
             drop_contained(this.future.as_mut());
@@ -126,15 +125,6 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
     type Output = TaskOutput<S::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let meta = self.meta;
-        trace_log::step(meta, || self.step(cx))
-    }
-}
-
-impl<F: Future, S: Shape<F::Output>> TaskBody<'_, F, S> {
-    /// One step of the task: the body of `poll`, which a traced run records.
-    #[inline(always)]
-    fn step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskOutput<S::Value>> {
         let mut this = self.project();
         if this.meta.has(CANCEL_REQUESTED) {
             // Mark first: a destructor that asks `done()` of this task sees it finished.
@@ -188,6 +178,15 @@ impl<F: Future, S: Shape<F::Output>> TaskBody<'_, F, S> {
 /// leaked rather than dropped twice.
 fn drop_contained<F>(mut future: Pin<&mut Option<F>>) {
     let _ = catch_unwind(AssertUnwindSafe(|| future.set(None)));
+}
+
+/// Marks a task whose future is dropped unfinished cancelled (a traced run records it). Out of
+/// line: the drop of every finished task stays as small as before.
+#[cold]
+#[inline(never)]
+fn dropped_unfinished(meta: &TaskMeta) {
+    meta.finish(CANCELLED);
+    trace_log::dropped(meta);
 }
 
 /// Removes a finished task from its loop's registry.

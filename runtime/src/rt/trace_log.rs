@@ -2,8 +2,11 @@
 //! hooks append while a tracing runner's loop runs on this thread, one event per task creation,
 //! task step and task end. `crate::trace` turns it into the public [`Trace`](crate::Trace).
 //!
-//! Off, each hook is one test of the thread-local [`ON`]; the log lives in a thread-local only
-//! while a [`Recording`] holds it there (the runner keeps it between runs).
+//! A traced run records coroutine frames as debug mode does, so the hooks on the hot paths (a
+//! task's step, its creation) sit behind debug mode's own test (`live::recording()`) and cost
+//! nothing more; the others (an eager first step, a future dropped unfinished) test the
+//! thread-local [`ON`]. The log lives in a thread-local only while a [`Recording`] holds it
+//! there (the runner keeps it between runs). Passes are the loop's own count.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -25,8 +28,6 @@ thread_local! {
 #[derive(Debug, Default)]
 pub(crate) struct TraceLog {
     pub(crate) events: Vec<Event>,
-    /// Loop passes (`run_once` calls) so far, counted from 1.
-    pub(crate) passes: u64,
 }
 
 /// One thing that happened to the task numbered `task`, at loop time `time_ns` in pass `pass`.
@@ -92,17 +93,15 @@ impl Drop for Recording<'_> {
     }
 }
 
-/// The loop's time.
-#[inline(never)]
-fn now() -> u64 {
-    context::try_with_current(|core| core.now()).unwrap_or(0)
+/// The loop's time and pass.
+fn now() -> (u64, u64) {
+    context::try_with_current(|core| (core.now(), core.passes())).unwrap_or((0, 0))
 }
 
-/// Appends an event for `meta` at loop time `time_ns`, in the current pass.
-fn push(meta: &TaskMeta, time_ns: u64, kind: EventKind) {
+/// Appends an event for `meta` at loop time `time_ns` in pass `pass`.
+fn push(meta: &TaskMeta, (time_ns, pass): (u64, u64), kind: EventKind) {
     LOG.with_borrow_mut(|log| {
         if let Some(log) = log {
-            let pass = log.passes;
             log.events.push(Event {
                 task: meta.id(),
                 time_ns,
@@ -113,15 +112,8 @@ fn push(meta: &TaskMeta, time_ns: u64, kind: EventKind) {
     });
 }
 
-/// Hook: a loop pass begins.
-#[inline]
-pub(crate) fn pass() {
-    if on() {
-        LOG.with_borrow_mut(|log| log.iter_mut().for_each(|log| log.passes += 1));
-    }
-}
-
-/// Hook: the task `meta` was created.
+/// Hook: the task `meta` was created. Called while frames are recorded (debug mode or a
+/// traced run).
 #[inline]
 pub(crate) fn created(meta: &TaskMeta) {
     if on() {
@@ -129,28 +121,22 @@ pub(crate) fn created(meta: &TaskMeta) {
     }
 }
 
-/// Hook: a step of `meta` runs `step` (the task body's poll).
-#[inline(always)]
-pub(crate) fn step<R>(meta: &TaskMeta, step: impl FnOnce() -> R) -> R {
-    if !on() {
-        return step();
-    }
-    // The loop time the step starts at (a real clock moves during the step).
-    let time_ns = now();
-    let out = step();
-    stepped(meta, time_ns);
-    out
+/// Hook, in a traced run: a task's step begins. The loop time and pass it begins at (a real
+/// clock moves during the step), for [`step_ended`].
+pub(crate) fn step_begins() -> (u64, u64) {
+    now()
 }
 
-/// Records the step of `meta` that began at `time_ns` and just ended.
+/// Hook: the step of `meta` that began at `at` (what [`step_begins`] gave) just ended. The
+/// caller keeps the task's allocation, hence `meta`, alive.
 #[inline(never)]
-fn stepped(meta: &TaskMeta, time_ns: u64) {
+pub(crate) fn step_ended(meta: &TaskMeta, at: (u64, u64)) {
     let kind = if meta.has(DONE) {
         ended_kind(meta, true)
     } else {
         suspended(awaited_by::key_of(meta))
     };
-    push(meta, time_ns, kind);
+    push(meta, at, kind);
 }
 
 /// Hook: the future of `meta` was dropped unfinished, without a step.
