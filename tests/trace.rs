@@ -414,6 +414,9 @@ fn a_runner_that_does_not_trace_has_no_trace() {
     let runner = Runner::new().virtual_time();
     runner.run(program());
     assert!(runner.take_trace().is_none());
+    // An empty trace draws an empty picture.
+    let empty = parse(&Trace::default().to_svg());
+    assert!(empty.lanes.is_empty() && empty.instants.is_empty());
 }
 
 #[test]

@@ -132,6 +132,17 @@ pub(crate) fn step_begins() -> (u64, u64) {
 #[inline(never)]
 pub(crate) fn step_ended(meta: &TaskMeta, at: (u64, u64)) {
     let kind = if meta.has(DONE) {
+        // A closed task's run drops its future without polling it: `dropped` told the end.
+        let told = LOG.with_borrow(|log| {
+            log.as_ref()
+                .and_then(|log| log.events.last())
+                .is_some_and(|last| {
+                    last.task == meta.id() && matches!(last.kind, EventKind::Ended { .. })
+                })
+        });
+        if told {
+            return;
+        }
         ended_kind(meta, true)
     } else {
         suspended(awaited_by::key_of(meta))
