@@ -343,7 +343,8 @@
 //! picture, a lane per task over loop time with the steps as marks and the waits between them
 //! labelled with their await site ([`Trace::to_svg`]; the README shows two). The await sites
 //! are those of `#[corio::coroutine]` frames, recorded as in debug mode; a task whose future
-//! is no coroutine shows its steps without them. Not tracing costs nothing measurable.
+//! is no coroutine shows its steps without them. Not tracing costs nothing measurable on a
+//! spawn or an await (`BENCHMARKS.md`).
 //!
 //! ```
 //! #[corio::coroutine]
