@@ -20,7 +20,8 @@
 //! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
 //!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
 //!   both fns `#[corio::coroutine]`); `frame-coro-debug n` the same in debug mode (frames
-//!   recorded for the call graph);
+//!   recorded for the call graph); `frame-coro-trace n` the same on a traced runner
+//!   (`Runner::trace`: every step recorded with its await site);
 //! * `echo n` / `echo-tokio n`: `n` 64-byte round trips over loopback, client and server on
 //!   one loop (corio's `net::TcpStream`; tokio's current-thread runtime).
 //!
@@ -231,6 +232,15 @@ fn main() {
                 std::hint::black_box(frame_coro::yield_1000().await);
             }
         }),
+        "frame-coro-trace" => {
+            let runner = corio::Runner::new().trace();
+            runner.run(async move {
+                for _ in 0..n {
+                    std::hint::black_box(frame_coro::yield_1000().await);
+                }
+            });
+            std::hint::black_box(runner.take_trace());
+        }
         "echo" => corio_echo::run(n),
         "echo-tokio" => tokio_echo::run(n),
         other => panic!("probe: no workload {other:?} (see benches/probe.rs)"),

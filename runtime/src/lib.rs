@@ -17,6 +17,7 @@ mod rt;
 mod sync;
 mod task;
 mod time;
+mod trace;
 mod util;
 
 pub use coroutine::{
@@ -61,6 +62,9 @@ pub use time::sleep::{Sleep, sleep};
 pub use time::timeout_error::TimeoutError;
 pub use time::timeouts::{Timeout, WithTimeout, timeout, timeout_at};
 pub use time::wait_for::WaitFor;
+pub use trace::{
+    TaskOutcome, Trace, TraceEnd, TraceFrame, TraceInstant, TraceSite, TraceStep, TracedTask,
+};
 
 /// Sockets on the loop, as asyncio's low-level socket API: TCP, UDP and Unix-domain sockets
 /// with futures-io's traits. Most programs want the streams at the crate root

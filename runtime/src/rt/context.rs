@@ -7,6 +7,7 @@ use crate::coroutine::live;
 use crate::rt::context_store::LoopVars;
 use crate::rt::core::LoopCore;
 use crate::rt::shutdown::{self, Payload};
+use crate::rt::trace_log;
 
 thread_local! {
     /// The loop running on this thread, or null. Set only by [`Enter`], which clears it before
@@ -74,8 +75,8 @@ impl<'a> Enter<'a> {
     pub(crate) fn new(core: &'a LoopCore) -> Self {
         assert_none_running();
         CURRENT.with(|current| current.set(core));
-        // Debug mode: the frames that start while the loop runs join the live ones.
-        live::set_recording(core.shared().debug());
+        // Debug mode and a traced run: the frames that start while the loop runs join the live ones.
+        live::set_recording(core.shared().debug() || trace_log::on());
         Enter {
             core,
             ended: false,

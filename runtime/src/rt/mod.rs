@@ -28,3 +28,4 @@ pub(crate) mod task_body;
 pub(crate) mod task_output;
 pub(crate) mod task_state;
 pub(crate) mod threads;
+pub(crate) mod trace_log;

@@ -15,6 +15,7 @@ use crate::rt::shutdown;
 use crate::rt::signals;
 use crate::rt::spawn;
 use crate::rt::task_output::TaskOutput;
+use crate::rt::trace_log::{Recording, TraceLog};
 use crate::time::delay::IntoDelay;
 
 /// How long the end of `run` lets clean-up tasks run by default: asyncio's bound on waiting
@@ -84,6 +85,8 @@ pub struct Runner {
     /// The loop, kept between runs; boxed, so the thread's pointer to it stays valid.
     held: RefCell<Option<Box<LoopCore>>>,
     closed: Cell<bool>,
+    /// A traced runner's log (see [`Runner::trace`]), between runs; `None` when not tracing.
+    trace: RefCell<Option<TraceLog>>,
 }
 
 impl fmt::Debug for Runner {
@@ -94,6 +97,7 @@ impl fmt::Debug for Runner {
             .field("eager_tasks", &self.config.eager_tasks)
             .field("has_loop", &self.held.borrow().is_some())
             .field("closed", &self.closed.get())
+            .field("trace", &self.trace.borrow().is_some())
             .finish()
     }
 }
@@ -142,6 +146,40 @@ impl Runner {
     pub fn slow_callback_duration(mut self, duration: impl IntoDelay) -> Self {
         self.config.slow_callback_ns = duration.into_delay_nanos();
         self
+    }
+
+    /// Records a trace of what the loop does, for [`take_trace`](Runner::take_trace): each
+    /// task's creation, each of its steps (loop time and pass) with the `.await`s it is
+    /// suspended at after it, and its end. See [`Trace`](crate::Trace) for what it holds and
+    /// how it renders (an SVG timeline, JSON).
+    ///
+    /// The await sites come from `#[corio::coroutine]` frames, which a traced loop records as
+    /// debug mode does; a task whose future is no coroutine shows its steps without sites.
+    /// Tracing costs a record per step (about ten times the loop's own work per step, in
+    /// `BENCHMARKS.md`); a runner that does not trace pays nothing measurable for it.
+    ///
+    /// ```
+    /// use corio_runtime::{Runner, create_task, sleep};
+    ///
+    /// let runner = Runner::new().virtual_time().trace();
+    /// runner.run(async {
+    ///     let child = create_task(async { sleep(1).await });
+    ///     child.await.unwrap();
+    /// });
+    /// let trace = runner.take_trace().unwrap();
+    /// let names: Vec<&str> = trace.tasks().iter().map(|task| task.name()).collect();
+    /// assert_eq!(names, ["Task-1", "Task-2"]);
+    /// assert_eq!(trace.tasks()[1].end().unwrap().time(), 1.0);
+    /// ```
+    pub fn trace(self) -> Self {
+        *self.trace.borrow_mut() = Some(TraceLog::default());
+        self
+    }
+
+    /// Takes the raw log a traced runner recorded since [`trace`](Runner::trace) or the last
+    /// take, leaving an empty one; `None` if the runner does not trace.
+    pub(crate) fn take_trace_log(&self) -> Option<TraceLog> {
+        self.trace.borrow_mut().as_mut().map(std::mem::take)
     }
 
     /// Bounds the loop time the end of [`run`](Runner::run) gives clean-up tasks (seconds, or
@@ -247,6 +285,8 @@ impl Runner {
             "corio::Runner::run(): the Runner is closed (asyncio: Runner is closed)"
         );
         context::assert_none_running();
+        // Dropped after `enter`: a loop that ends on a panic is traced to its end.
+        let _recording = Recording::start(&self.trace);
         let core = self.held.borrow_mut().take();
         let core = core.unwrap_or_else(|| Box::new(LoopCore::new(self.config.virtual_time)));
         core.shared().set_debug(self.config.debug);
@@ -354,6 +394,7 @@ impl Runner {
     fn end_loop(&self) -> Option<shutdown::Payload> {
         let core = self.held.borrow_mut().take()?;
         context::assert_none_running();
+        let _recording = Recording::start(&self.trace);
         let mut enter = Enter::new(&core);
         core.shared().start();
         let payload = enter.end(self.config.shutdown_timeout_ns);

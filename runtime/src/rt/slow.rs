@@ -4,7 +4,9 @@
 //! took 0.152 seconds`. Durations are real time, under virtual time too: a step takes no loop
 //! time there, yet holds the thread all the same.
 //!
-//! Outside debug mode a step or callback costs one thread-local test more.
+//! Outside debug mode a step or callback costs one thread-local test more. A traced run
+//! records frames as debug mode does, so its steps come through [`timed_step`] too, to be
+//! recorded (`rt::trace_log`); they are reported only in debug mode.
 
 use std::fmt;
 use std::io::Write as _;
@@ -15,8 +17,9 @@ use async_task::Runnable;
 use crate::coroutine::live;
 use crate::rt::remote::LoopShared;
 use crate::rt::task_state::TaskMeta;
+use crate::rt::trace_log;
 
-/// Runs a task's step; in debug mode, timed and reported if slow.
+/// Runs a task's step; in debug mode, timed and reported if slow; in a traced run, recorded.
 #[inline(always)]
 pub(crate) fn step(shared: &LoopShared, runnable: Runnable<TaskMeta>) {
     if live::recording() {
@@ -28,6 +31,9 @@ pub(crate) fn step(shared: &LoopShared, runnable: Runnable<TaskMeta>) {
 
 #[inline(never)]
 fn timed_step(shared: &LoopShared, runnable: Runnable<TaskMeta>) {
+    if trace_log::on() {
+        return traced_step(shared, runnable);
+    }
     // Keeps the task's allocation, hence its metadata, alive after the step.
     let waker = runnable.waker();
     let meta: *const TaskMeta = runnable.metadata();
@@ -42,6 +48,25 @@ fn timed_step(shared: &LoopShared, runnable: Runnable<TaskMeta>) {
     drop(waker);
 }
 
+/// A step of a traced run: recorded, and in debug mode timed as [`timed_step`] times it.
+#[inline(never)]
+fn traced_step(shared: &LoopShared, runnable: Runnable<TaskMeta>) {
+    // Keeps the task's allocation, hence its metadata, alive after the step.
+    let waker = runnable.waker();
+    let meta: *const TaskMeta = runnable.metadata();
+    let began = trace_log::step_begins();
+    let start = Instant::now();
+    runnable.run();
+    let took = start.elapsed();
+    // SAFETY: `waker` keeps the task's allocation (where the metadata lives) alive.
+    let meta = unsafe { &*meta };
+    trace_log::step_ended(meta, began);
+    if shared.debug() && took.as_nanos() >= u128::from(shared.slow_callback_ns()) {
+        report(&Described(meta), took.as_secs_f64());
+    }
+    drop(waker);
+}
+
 /// Runs a callback (`what` names its kind); in debug mode, timed and reported if slow.
 #[inline(always)]
 pub(crate) fn callback(shared: &LoopShared, what: &str, run: impl FnOnce()) {
@@ -49,7 +74,7 @@ pub(crate) fn callback(shared: &LoopShared, what: &str, run: impl FnOnce()) {
         let start = Instant::now();
         run();
         let took = start.elapsed();
-        if took.as_nanos() >= u128::from(shared.slow_callback_ns()) {
+        if shared.debug() && took.as_nanos() >= u128::from(shared.slow_callback_ns()) {
             report(&format_args!("<Handle {what}>"), took.as_secs_f64());
         }
     } else {

@@ -17,6 +17,7 @@ use crate::rt::remote::Remote;
 use crate::rt::task_body::{Plain, Shape, TaskBody};
 use crate::rt::task_output::TaskOutput;
 use crate::rt::task_state::{TaskEntry, TaskMeta};
+use crate::rt::trace_log;
 
 /// The raw task async-task hands back: what [`Task`](crate::Task) wraps.
 pub(crate) type RawTask<T> = async_task::Task<TaskOutput<T>, TaskMeta>;
@@ -79,6 +80,8 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     core.register_task(TaskEntry::new(runnable.waker(), runnable.metadata()));
     if live::recording() {
         runnable.metadata().set_created_at(created_at);
+        // A traced run records frames: its hook needs no test of its own.
+        trace_log::created(runnable.metadata());
     }
     if eager {
         core.stepping().run_eagerly(runnable);

@@ -27,6 +27,7 @@ use crate::rt::context_store::{self, Aside};
 use crate::rt::remote::LoopShared;
 use crate::rt::slow;
 use crate::rt::task_state::TaskMeta;
+use crate::rt::trace_log;
 
 /// The loop's step-scoped state (a field of the loop core).
 pub(crate) struct Stepping {
@@ -84,8 +85,26 @@ impl Stepping {
             // A step starts from an empty context (the new task has its copy of this one).
             vars: context_store::set_aside(),
         };
-        runnable.run();
+        if trace_log::on() {
+            traced_step(runnable);
+        } else {
+            runnable.run();
+        }
     }
+}
+
+/// An eager first step of a traced run, recorded.
+#[cold]
+#[inline(never)]
+fn traced_step(runnable: Runnable<TaskMeta>) {
+    // Keeps the task's allocation, hence its metadata, alive after the step.
+    let waker = runnable.waker();
+    let meta: *const TaskMeta = runnable.metadata();
+    let began = trace_log::step_begins();
+    runnable.run();
+    // SAFETY: `waker` keeps the allocation where the metadata lives.
+    trace_log::step_ended(unsafe { &*meta }, began);
+    drop(waker);
 }
 
 /// What an eager step borrows from its creator's step, given back on drop.

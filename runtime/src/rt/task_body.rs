@@ -17,6 +17,7 @@ use crate::rt::context;
 use crate::rt::context_store;
 use crate::rt::task_output::{NeverRetrieved, TaskOutput};
 use crate::rt::task_state::{CANCEL_REQUESTED, CANCELLED, FAILED, HAS_VARS, PANICKED, TaskMeta};
+use crate::rt::trace_log;
 use crate::task::error::{SharedPanic, TaskError};
 
 /// How a task's output `O` becomes what its handle gives, and whether it is a failure (an
@@ -102,7 +103,7 @@ pin_project_lite::pin_project! {
             if this.future.is_some() {
                 // Dropped unfinished: async-task closed the task (its handle was dropped while
                 // awaited, or the loop is ending).
-                this.meta.finish(CANCELLED);
+                dropped_unfinished(this.meta);
                 // async-task drops a task's future where a panic aborts: contain it. Its
                 // destructors run in the task's context, as its steps did.
                 let future = this.future.as_mut();
@@ -190,6 +191,15 @@ impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
 /// leaked rather than dropped twice.
 fn drop_contained<F>(mut future: Pin<&mut Option<F>>) {
     let _ = catch_unwind(AssertUnwindSafe(|| future.set(None)));
+}
+
+/// Marks a task whose future is dropped unfinished cancelled (a traced run records it). Out of
+/// line: the drop of every finished task stays as small as before.
+#[cold]
+#[inline(never)]
+fn dropped_unfinished(meta: &TaskMeta) {
+    meta.finish(CANCELLED);
+    trace_log::dropped(meta);
 }
 
 /// Removes a finished task from its loop's registry.

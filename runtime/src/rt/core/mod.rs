@@ -75,6 +75,8 @@ pub(crate) struct LoopCore {
     /// How many task steps have been taken off `ready` so far: with `ready`'s length, it gives
     /// the absolute position of the next step to be queued.
     popped: Cell<u64>,
+    /// How many passes have begun (`run_once` calls), for a traced run's records.
+    passes: Cell<u64>,
     /// `call_soon` callbacks, each with the absolute ready-queue position it runs before (it
     /// runs after every step queued before it, and before every step queued after it).
     callbacks: RefCell<VecDeque<(u64, Callback)>>,
@@ -121,6 +123,7 @@ impl LoopCore {
             },
             ready: RefCell::new(VecDeque::new()),
             popped: Cell::new(0),
+            passes: Cell::new(0),
             callbacks: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Wheel::new()),
             selector: RefCell::new(selector),
@@ -290,6 +293,11 @@ impl LoopCore {
         &self.stepping
     }
 
+    /// How many passes have begun: the number of the current one, from 1 (0 before the first).
+    pub(crate) fn passes(&self) -> u64 {
+        self.passes.get()
+    }
+
     /// The task whose step is running.
     pub(crate) fn current_task(&self) -> Option<NonNull<TaskMeta>> {
         self.stepping.current_task()
@@ -413,6 +421,7 @@ impl LoopCore {
     /// One pass of the loop, as asyncio's `_run_once`. `fired` is the runner's buffer (empty
     /// between passes) for what the selector and the timers fire in this pass.
     pub(crate) fn run_once(&self, fired: &mut Vec<Fired>) {
+        self.passes.set(self.passes.get() + 1);
         self.take_remote();
         if self.idle() {
             self.wait_for_work(fired);
