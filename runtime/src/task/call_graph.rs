@@ -197,7 +197,7 @@ impl LoopView {
         let mut stack = Vec::new();
         let mut pending: Vec<(u32, usize)> = self
             .roots
-            .get(&awaited_by::key_of(task.meta()))
+            .get(&key(task))
             .into_iter()
             .flatten()
             .rev()
@@ -221,11 +221,15 @@ impl LoopView {
     fn awaiters(&self, task: &TaskRef) -> Vec<&TaskRef> {
         awaited_by::awaiters_of(task.meta())
             .into_iter()
-            .filter_map(|key| {
-                self.tasks
-                    .iter()
-                    .find(|t| awaited_by::key_of(t.meta()) == key)
-            })
+            .filter_map(|key| self.tasks.iter().find(|t| self::key(t) == key))
+            .collect()
+    }
+
+    /// `tasks` less those on `path` (the way down to here), so a cycle of awaits ends.
+    fn off_path<'a>(tasks: Vec<&'a TaskRef>, path: &[TaskKey]) -> Vec<&'a TaskRef> {
+        tasks
+            .into_iter()
+            .filter(|task| !path.contains(&key(task)))
             .collect()
     }
 
@@ -239,14 +243,8 @@ impl LoopView {
 
     /// `task`'s graph; `path` holds the tasks on the way here, so a cycle ends.
     fn graph(&self, task: &TaskRef, path: &mut Vec<TaskKey>) -> CallGraph {
-        let key = awaited_by::key_of(task.meta());
-        path.push(key);
-        let awaiters: Vec<&TaskRef> = self
-            .awaiters(task)
-            .into_iter()
-            .filter(|awaiter| !path.contains(&awaited_by::key_of(awaiter.meta())))
-            .collect();
-        let awaited_by = awaiters
+        path.push(key(task));
+        let awaited_by = Self::off_path(self.awaiters(task), path)
             .into_iter()
             .map(|awaiter| self.graph(awaiter, path))
             .collect();
@@ -269,8 +267,7 @@ impl LoopView {
     ) {
         let stack = self.call_stack(task);
         let _ = write!(out, "{first}{}", task.name());
-        let mut frames = stack.iter();
-        match frames.next() {
+        match stack.first() {
             Some(outermost) if outermost.depth == 0 => {
                 let _ = writeln!(out, " {outermost}");
             }
@@ -280,13 +277,8 @@ impl LoopView {
             let indent = "  ".repeat(frame.depth);
             let _ = writeln!(out, "{rest}{indent}{frame}");
         }
-        let key = awaited_by::key_of(task.meta());
-        path.push(key);
-        let awaited: Vec<&TaskRef> = self
-            .awaited(task)
-            .into_iter()
-            .filter(|inner| !path.contains(&awaited_by::key_of(inner.meta())))
-            .collect();
+        path.push(key(task));
+        let awaited = Self::off_path(self.awaited(task), path);
         for (i, inner) in awaited.iter().enumerate() {
             let last = i + 1 == awaited.len();
             let (branch, under) = if last {
@@ -304,4 +296,9 @@ impl LoopView {
         }
         path.pop();
     }
+}
+
+/// How the awaiter edges name `task`.
+fn key(task: &TaskRef) -> TaskKey {
+    awaited_by::key_of(task.meta())
 }
