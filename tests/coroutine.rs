@@ -103,9 +103,8 @@ async fn creates_a_panicking_eager_task() {
     yield_once().await;
 }
 
-/// An eager task's first step runs inside its creator's poll; a coroutine that panics there
-/// never restores the await site it stored, so the eager start gives the creator's back: the
-/// creator, suspended at an await its frame cannot see, reports none (not the panicking
+/// An eager task's first step runs inside its creator's poll, and its coroutine panics there:
+/// the creator, suspended at an await its frame cannot see, reports none (not the panicking
 /// coroutine's site 0, which would name the creator's own `yield_once().await`).
 #[test]
 fn an_eager_step_leaves_its_creators_await_site_alone() {
@@ -118,6 +117,31 @@ fn an_eager_step_leaves_its_creators_await_site_alone() {
         let sites = creator.info().await_sites();
         assert_eq!(creator.await_site(), Some(&sites[0]));
     });
+}
+
+#[corio::coroutine]
+async fn inner_behind_a_macro() {
+    opaque_await!(inner_steps());
+    yield_once().await;
+}
+
+/// The inner coroutine suspends at its own site 0; the outer one, suspended at an await the
+/// macro did not see, names none (not the inner's site 0, which would name its own
+/// `yield_once().await`).
+#[test]
+fn an_await_behind_a_macro_names_no_site_even_around_a_coroutine() {
+    let mut outer = std::pin::pin!(inner_behind_a_macro());
+    let sites = outer.info().await_sites();
+    assert_eq!(sites.len(), 1);
+    assert!(poll_once(outer.as_mut()).is_pending());
+    assert_eq!(outer.state(), CoroutineState::Suspended);
+    assert_eq!(outer.await_site(), None);
+    assert!(poll_once(outer.as_mut()).is_pending());
+    assert_eq!(outer.await_site(), None);
+    assert!(poll_once(outer.as_mut()).is_pending());
+    assert_eq!(outer.await_site(), Some(&sites[0]));
+    assert!(poll_once(outer.as_mut()).is_ready());
+    assert_eq!(outer.state(), CoroutineState::Closed);
 }
 
 #[test]

@@ -11,7 +11,8 @@
 //!     say!("{what}");                             let delay = delay; let what = what;
 //! }                                               let ret: () = {
 //!                                                     match sleep(delay) {
-//!                                                         awaitee => { at_await(0); awaitee.await }
+//!                                                         awaitee => At::<_, 0>(awaitee
+//!                                                             .into_future()).await
 //!                                                     };
 //!                                                     say!("{what}");
 //!                                                 };
@@ -20,8 +21,8 @@
 //!                                         }
 //! ```
 //!
-//! rustc still builds the state machine; the macro only adds the frame and tells it, before each
-//! `.await`, which one the body is at.
+//! rustc still builds the state machine; the macro only adds the frame, and wraps each
+//! `.await`'s future so that, suspending there, it tells the frame which await the body is at.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -293,8 +294,8 @@ fn mentions_impl_trait(output: &ReturnType) -> bool {
     finder.0
 }
 
-/// Rewrites each `.await` of a body, in source order, into one that first tells the frame
-/// which await site the body is at; collects the sites.
+/// Rewrites each `.await` of a body, in source order, into one whose future, when it suspends,
+/// tells the frame which await site the body is at; collects the sites.
 ///
 /// It stops at closures, async blocks and nested items: their awaits belong to them. Macro
 /// invocations are opaque token trees, so awaits inside them are not instrumented.
@@ -343,15 +344,17 @@ impl VisitMut for Instrument<'_> {
                 let await_token = &await_expr.await_token;
                 let dot = &await_expr.dot_token;
                 // A `match`, not a `let`: the scrutinee's temporaries live to the end of the
-                // enclosing statement, exactly as those of `base.await` do. The parentheses
-                // keep a struct literal in `base` from being read as the match's body.
+                // enclosing statement, exactly as those of `base.await` do. `AwaitArg` checks
+                // the base where the user wrote it: what is not a future is one error there,
+                // in rustc's words (see the runtime's `future_arg`).
                 let private = self.private;
+                let private_here = respan(private, base.span());
+                let checked = quote_spanned! {base.span()=>
+                    #private_here::AwaitArg::into_arg(#base)
+                };
                 *expr = syn::parse_quote! {
-                    match (#base) {
-                        #awaitee => {
-                            #private::at_await(#index);
-                            #awaitee #dot #await_token
-                        }
+                    match #checked {
+                        #awaitee => #private::At::<_, #index>(#awaitee) #dot #await_token
                     }
                 };
             }

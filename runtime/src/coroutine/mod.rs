@@ -5,14 +5,16 @@
 //! inspect: the name and module path, the state (`inspect.getcoroutinestate`), the await site
 //! the body is suspended at, a `repr`-like `Debug`, and the never-awaited report.
 //!
-//! How the body tells its frame where it is suspended, without unsafe code and without a
-//! pointer from the body to its frame: one thread-local `u16`, [`SITE`]. Each instrumented
-//! `.await` of the body stores its site index there just before it awaits; [`Coroutine::poll`]
-//! sets it to the site the body is suspended at (where a resumed body continues) before polling
-//! the body, and reads it back afterwards, restoring the value the
-//! enclosing coroutine had (an await of a coroutine inside a coroutine nests these save/restore
-//! pairs exactly as the polls nest). When the body returns `Pending`, the last index stored
-//! during this poll is the await it is suspended at.
+//! How the body tells its frame where it is suspended, without a pointer from the body to its
+//! frame: one thread-local `u16`, [`SITE`], written only on the way out of a suspension. Each
+//! instrumented `.await` of the body awaits its future wrapped in [`At`], which stores the
+//! await's index in `SITE` when the future returns `Pending`; the body then returns `Pending`
+//! at once, and [`Coroutine::poll`] takes the index (setting `SITE` back to `NO_SITE`) as the
+//! site it is suspended at. Nested coroutines take theirs on the way out before the enclosing
+//! body's `At` stores its own, so `SITE` holds `NO_SITE` at every other moment, and a body
+//! suspended at an await the macro did not see (inside another macro's input) reads
+//! `NO_SITE`. A poll that returns `Ready` does not touch it: on the path every await takes
+//! (a frame polled and returning, the common case), the frame costs a few stores and one test.
 
 use std::cell::Cell;
 use std::fmt;
@@ -39,35 +41,54 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// Records that the body being polled on this thread is about to await site `index`.
-/// Expansions of `#[corio::coroutine]` call it before each `.await` of the body.
+/// The future of the instrumented `.await` number `I` of a coroutine's body: polls `F`, and
+/// when it returns `Pending` tells the body's frame (through [`SITE`]) that the body is
+/// suspended here. Expansions of `#[corio::coroutine]` wrap each `.await`'s future in one.
 #[doc(hidden)]
-#[inline(always)]
-pub fn at_await(index: u16) {
-    SITE.set(index);
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct At<F, const I: u16>(pub F);
+
+impl<F: Future, const I: u16> Future for At<F, I> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: the field is pinned structurally: `At` never moves it out, has no `Drop`, and
+        // is `Unpin` only when `F` is.
+        let poll = unsafe { self.map_unchecked_mut(|at| &mut at.0) }.poll(cx);
+        if poll.is_pending() {
+            SITE.set(I);
+        }
+        poll
+    }
 }
 
-/// This thread's coroutine state that belongs to the poll under way: the await site stored
-/// and, in debug mode, the frame being polled. Set aside by [`set_aside`] for a task step run
-/// inside another frame's poll (an eager task's first step), given back by [`give_back`].
+/// Takes the site an `At` of the body just suspended at stored, leaving `NO_SITE`.
+#[inline(always)]
+fn take_site() -> u16 {
+    SITE.replace(NO_SITE)
+}
+
+/// This thread's coroutine state that belongs to the poll under way: in debug mode, the frame
+/// being polled. Set aside by [`set_aside`] for a task step run inside another frame's poll
+/// (an eager task's first step), given back by [`give_back`]. (The await site needs no
+/// setting aside: it is `NO_SITE` whenever a body runs.)
 #[derive(Clone, Copy)]
 pub(crate) struct Polling {
-    site: u16,
     frame: u32,
 }
 
 /// Sets the poll under way aside: the step run next starts with no frame being polled.
 pub(crate) fn set_aside() -> Polling {
     Polling {
-        site: SITE.get(),
         frame: live::take_current(),
     }
 }
 
 /// Gives back what [`set_aside`] took, however the step run meanwhile ended (a coroutine that
-/// panics restores neither).
+/// panics does not restore it).
 pub(crate) fn give_back(polling: Polling) {
-    SITE.set(polling.site);
     live::restore_current(polling.frame);
 }
 
@@ -210,47 +231,40 @@ pin_project! {
 
     impl<F> PinnedDrop for Coroutine<F> {
         fn drop(this: Pin<&mut Self>) {
-            let frame = &this.frame;
-            match frame.state {
-                FrameState::Created => {
-                    // Where it was created is said in debug mode, as asyncio says it.
-                    let at = live::recording().then_some(frame.created_at);
-                    report_never_awaited(frame.info, at);
-                }
-                FrameState::RunningLive | FrameState::SuspendedLive => live::remove(frame.key),
-                _ => {}
+            if this.frame.state & SPECIAL != 0 {
+                this.frame.dropped_unfinished();
             }
         }
     }
 }
 
-/// A frame's state: [`CoroutineState`], told apart by whether the frame is among the live
-/// ones (then its poll keeps its entry up to date), so that each poll tests one byte.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FrameState {
-    Created,
-    Running,
-    Suspended,
-    RunningLive,
-    SuspendedLive,
-    Closed,
-}
+// A frame's state, one word: [`CoroutineState`], the await site a suspended frame is at, and
+// whether its drop has work to do (debug mode's live frames, the never-awaited report), so
+// that each poll and each drop tests one word.
+/// Suspended at an await: the state is the site's index (or `NO_SITE`), up to this.
+const SUSPENDED_MAX: u32 = NO_SITE as u32;
+/// Its body is being polled, or returned, or panicked: from outside a poll, closed. A poll
+/// that returns `Ready` leaves it, so the path every await ends on stores nothing.
+const RUNNING: u32 = SUSPENDED_MAX + 1;
+/// Added to a state off the plain path, whose drop has work to do: `CREATED` (the
+/// never-awaited report), and the states of a frame among the live ones (its poll keeps its
+/// entry up to date, its drop removes it). After a poll, only a live frame's state has it.
+const SPECIAL: u32 = 1 << 31;
+/// Not polled yet.
+const CREATED: u32 = SPECIAL | (SUSPENDED_MAX + 2);
 
-/// What a coroutine holds beside its body's future. Not generic: the work around each poll
-/// is done by its methods (out of line when unoptimised, `#[inline]` being a hint only
-/// optimised builds take), so the per-coroutine `poll` on the path of every nested await
-/// stays a few words of stack even unoptimised (a debug build's recursion is
-/// as deep as with bare `async fn`s, give or take a constant).
+/// What a coroutine holds beside its body's future. Not generic: the rare work around a poll
+/// (debug mode's live frames, a poll after the end, the never-awaited report) is done by its
+/// methods, out of line, so the per-coroutine `poll` on the path of every nested await stays
+/// a few instructions, and a few words of stack even unoptimised (a debug build's recursion
+/// is as deep as with bare `async fn`s, give or take a constant).
 struct Frame {
     info: &'static CoroutineInfo,
     /// Where the coroutine was created (the call of its fn).
     created_at: &'static Location<'static>,
-    /// `Running` while the body is polled, and after a poll that unwound (see `state`); the
-    /// `Live` states are those of a frame among the live ones.
-    state: FrameState,
-    /// Suspended: the index in `info.sites` of the await the body is at, or `NO_SITE`.
-    /// Running: the site the enclosing coroutine had, restored when the poll ends.
-    site: u16,
+    /// `CREATED`, `RUNNING`, or the site it is suspended at; with `SPECIAL` added while it is
+    /// among the live frames.
+    state: u32,
     /// Its entry among the thread's live frames, from its first poll until it returns
     /// (`live::NONE` when not recording).
     key: u32,
@@ -261,57 +275,62 @@ impl Frame {
     /// is polled, so `Running` seen from outside means its body panicked: it is closed.
     fn state(&self) -> CoroutineState {
         match self.state {
-            FrameState::Created => CoroutineState::Created,
-            FrameState::Suspended | FrameState::SuspendedLive => CoroutineState::Suspended,
-            FrameState::Running | FrameState::RunningLive | FrameState::Closed => {
-                CoroutineState::Closed
-            }
+            CREATED => CoroutineState::Created,
+            state if state & !SPECIAL <= SUSPENDED_MAX => CoroutineState::Suspended,
+            _ => CoroutineState::Closed,
         }
     }
 
-    /// Before the body's poll: resumed, the body continues inside the await it is suspended
-    /// at; the enclosing coroutine's site and live frame are kept until
-    /// [`leave`](Frame::leave). In debug mode, the first poll registers the frame among the
-    /// live ones.
-    ///
-    /// The live-frame work is out of line and takes the key by value: were the frame's
-    /// address to leave this function, the optimiser could no longer build a coroutine in
-    /// place inside its caller's state.
+    /// Whether a poll from `state` takes the plain path: suspended and not among the live
+    /// frames, or not polled yet while no loop in debug mode runs on this thread.
     #[inline(always)]
-    fn enter(&mut self) {
-        self.state = match self.state {
-            FrameState::Suspended => FrameState::Running,
-            FrameState::SuspendedLive => {
-                live::enter(self.key);
-                FrameState::RunningLive
-            }
-            FrameState::Created if live::recording() => {
-                self.key = live::register(self.info, self.created_at);
-                FrameState::RunningLive
-            }
-            FrameState::Created => FrameState::Running,
-            _ => polled_after_close(self.info),
-        };
-        self.site = SITE.replace(self.site);
+    fn plain(state: u32) -> bool {
+        state <= SUSPENDED_MAX || (state == CREATED && !live::recording())
     }
 
-    /// After the body's poll: records where it is suspended, or that it returned (leaving
-    /// the live frames), and gives the enclosing coroutine its site and live frame back.
-    #[inline(always)]
-    fn leave(&mut self, ready: bool) {
-        let site = SITE.replace(self.site);
-        (self.state, self.site) = match (ready, self.state) {
-            (true, FrameState::RunningLive) => {
-                live::leave(self.key, site, true);
-                (FrameState::Closed, NO_SITE)
+    /// Before a poll off the plain path: a first poll in debug mode registers the frame among
+    /// the live ones; a live frame resumed becomes the one being polled; a poll after the end
+    /// panics. Out of line.
+    #[inline(never)]
+    fn enter_special(&mut self, state: u32) {
+        let live = match state {
+            CREATED => {
+                self.key = live::register(self.info, self.created_at);
+                self.key != live::NONE
             }
-            (true, _) => (FrameState::Closed, NO_SITE),
-            (false, FrameState::RunningLive) => {
-                live::leave(self.key, site, false);
-                (FrameState::SuspendedLive, site)
+            state if state & SPECIAL != 0 && state & !SPECIAL <= SUSPENDED_MAX => {
+                live::enter(self.key);
+                true
             }
-            (false, _) => (FrameState::Suspended, site),
+            _ => polled_after_close(self.info),
         };
+        self.state = if live { SPECIAL | RUNNING } else { RUNNING };
+    }
+
+    /// After the poll of a live frame: records where it is suspended, or that it returned,
+    /// and gives the enclosing frame its place back.
+    #[inline(never)]
+    fn leave_special(&mut self, ready: bool) {
+        let site = take_site();
+        live::leave(self.key, site, ready);
+        self.state = match ready {
+            true => RUNNING,
+            false => SPECIAL | u32::from(site),
+        };
+    }
+
+    /// Dropped before its first poll (the never-awaited report), or while among the live
+    /// frames (its entry removed).
+    #[cold]
+    #[inline(never)]
+    fn dropped_unfinished(&self) {
+        if self.state == CREATED {
+            // Where it was created is said in debug mode, as asyncio says it.
+            let at = live::recording().then_some(self.created_at);
+            report_never_awaited(self.info, at);
+        } else {
+            live::remove(self.key);
+        }
     }
 }
 
@@ -327,8 +346,7 @@ impl<F: Future> Coroutine<F> {
             frame: Frame {
                 info,
                 created_at: Location::caller(),
-                state: FrameState::Created,
-                site: NO_SITE,
+                state: CREATED,
                 key: live::NONE,
             },
             future,
@@ -365,8 +383,8 @@ impl<F> Coroutine<F> {
     /// `#[corio::coroutine]`; suspended at one of those, this is the last instrumented await
     /// the body reached during the poll, or `None`.
     pub fn await_site(&self) -> Option<&'static AwaitSite> {
-        match self.frame.state() {
-            CoroutineState::Suspended => self.frame.info.sites.get(usize::from(self.frame.site)),
+        match self.frame.state & !SPECIAL {
+            site @ ..=SUSPENDED_MAX => self.frame.info.sites.get(site as usize),
             _ => None,
         }
     }
@@ -377,13 +395,26 @@ impl<F: Future> Future for Coroutine<F> {
 
     // Kept to what must be generic, with no drop guard (whose landing pad would take stack
     // in every level of a debug build): see `Frame`. A panic in the body leaves the state
-    // `Running`, which reads as `Closed` (an exception closes a Python coroutine).
+    // `RUNNING`, which reads as `Closed` (an exception closes a Python coroutine). One call
+    // of the body's poll, whatever the path: the optimiser can inline the body into its
+    // caller as it would the bare `async fn`'s.
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        this.frame.enter();
+        let state = this.frame.state;
+        if Frame::plain(state) {
+            this.frame.state = RUNNING;
+        } else {
+            this.frame.enter_special(state);
+        }
         let poll = this.future.poll(cx);
-        this.frame.leave(matches!(poll, Poll::Ready(_)));
+        // Read back, not remembered from before the poll: a flag kept across it would have
+        // the optimiser copy the body's poll once per value of the flag.
+        if this.frame.state & SPECIAL != 0 {
+            this.frame.leave_special(poll.is_ready());
+        } else if poll.is_pending() {
+            this.frame.state = u32::from(take_site());
+        }
         poll
     }
 }
