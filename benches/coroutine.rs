@@ -16,7 +16,12 @@
 //!   in one `corio::run`, timed from inside it, so the loop's set-up is not counted.
 //!
 //! The first three are driven by a minimal loop (poll with a no-op waker until ready) so only
-//! the futures are measured. Before the groups, `main` prints the size of each leaf's future.
+//! the futures are measured. Before the groups, `main` prints the size of each leaf's future,
+//! and `frame_loop`'s paired ratio: on a shared machine, criterion's two `frame_loop` groups
+//! run seconds apart, so other programs' load moves their ratio by more than the 5 % it is
+//! judged on; the paired figure runs the bare and the coroutine rounds in alternation (each
+//! round in its own `corio::run`, timed by the process's CPU time), `PAIRS` times, and prints
+//! the median of each and the median of the per-pair ratios.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -25,6 +30,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+
+#[allow(dead_code)]
+mod support;
 
 /// Pending once (waking itself), then ready.
 struct YieldOnce(bool);
@@ -154,6 +162,51 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// `frame_loop`'s pairs: how many, and the `yield_1000` rounds in each run of a pair.
+const PAIRS: usize = 41;
+const ROUNDS: u64 = 200;
+
+/// `frame_loop` bare and as coroutines in alternation (see the module docs); prints the
+/// medians.
+fn frame_loop_paired() {
+    let time = |coroutine: bool| {
+        support::cpu_time_of(|| {
+            if coroutine {
+                on_corio_loop(ROUNDS, coro::yield_1000);
+            } else {
+                on_corio_loop(ROUNDS, bare::yield_1000);
+            }
+        })
+        .as_secs_f64()
+    };
+    let (mut bare, mut coro, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for pair in 0..PAIRS {
+        // Which goes first alternates, so neither always runs on a warmer cache.
+        let (b, c) = if pair % 2 == 0 {
+            let b = time(false);
+            (b, time(true))
+        } else {
+            let c = time(true);
+            (time(false), c)
+        };
+        bare.push(b);
+        coro.push(c);
+        ratios.push(c / b);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let per_await = |t: f64| t / (ROUNDS * 1000) as f64 * 1e9;
+    println!(
+        "frame_loop paired ({PAIRS} pairs of {ROUNDS} x 1000 awaits, CPU time): bare {:.2} ns, \
+         coroutine {:.2} ns per await; median ratio {:.3}",
+        per_await(median(&mut bare)),
+        per_await(median(&mut coro)),
+        median(&mut ratios)
+    );
+}
+
 /// `size_of_val` of a future, without polling it.
 fn size<F: Future>(future: F) -> usize {
     std::mem::size_of_val(&future)
@@ -189,6 +242,8 @@ fn main() {
     for (name, bare, coro) in sizes {
         println!("  {name:<14} {bare:>4} -> {coro:>4} (+{})", coro - bare);
     }
+
+    frame_loop_paired();
 
     let mut criterion = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
