@@ -13,9 +13,9 @@
 //! registered there since, which costs a wrong line in a call graph, nothing more.
 //!
 //! The enclosing frame is the one being polled when a frame first runs: the thread-local
-//! [`CURRENT`], saved and restored by each frame's poll as the await site is. Futures that are
-//! not coroutines (`gather!`, a `select`, a handle) are transparent: a coroutine inside
-//! `gather!` inside `main` has `main` as its enclosing frame.
+//! [`CURRENT`], saved and restored by each live frame's poll (out of line, off the frame's plain
+//! path). Futures that are not coroutines (`gather!`, a `select`, a handle) are transparent: a
+//! coroutine inside `gather!` inside `main` has `main` as its enclosing frame.
 
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
