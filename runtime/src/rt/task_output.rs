@@ -26,10 +26,13 @@ pub(crate) struct TaskOutput<T> {
 
 impl<T> TaskOutput<T> {
     #[inline]
-    pub(crate) fn new(value: Result<T, TaskError>, unretrieved: Option<NeverRetrieved>) -> Self {
+    pub(crate) fn new(
+        value: Result<T, TaskError>,
+        unretrieved: Option<Box<NeverRetrieved>>,
+    ) -> Self {
         TaskOutput {
             value: Some(value),
-            unretrieved: unretrieved.map(Box::new),
+            unretrieved,
         }
     }
 
