@@ -128,7 +128,9 @@ impl<'m, F, S> TaskBody<'m, F, S> {
 impl<F: Future, S: Shape<F::Output>> Future for TaskBody<'_, F, S> {
     type Output = TaskOutput<S::Value>;
 
-    #[inline]
+    // Inlined into async-task's `run`, its only caller: no call, and the output is built in
+    // place instead of copied out twice (-14 instructions a step; `probe spawn`).
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         // One load for the two bits a step tests.
