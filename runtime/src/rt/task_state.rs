@@ -384,6 +384,18 @@ impl TaskMeta {
         f.write_str(">")
     }
 
+    /// Panics for a handle awaited again after it returned its result; out of line, as every
+    /// await tests for it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn awaited_again(&self) -> ! {
+        let task = fmt::from_fn(|f| self.describe(f));
+        panic!(
+            "corio: {task:?} was awaited again after it returned its result; keep the result of \
+             the first await"
+        )
+    }
+
     /// Cancels: marks the task, then schedules it so its next step drops the future. Returns
     /// `false` when the task has already finished. Works from any thread. A `message` is what
     /// the task's `TaskError` shows (asyncio's `cancel(msg)`); a later one replaces it.
