@@ -426,13 +426,22 @@ impl TaskMeta {
 }
 
 impl Drop for TaskMeta {
+    // Inlined into the drop of each task's allocation: most tasks have no extension.
+    #[inline]
     fn drop(&mut self) {
         let ext = *self.ext.get_mut();
         if !ext.is_null() {
-            // SAFETY: made by `Box::into_raw` in `ext_or_init`; this is its only free.
-            drop(unsafe { Box::from_raw(ext) });
+            free_ext(ext);
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn free_ext(ext: *mut TaskExt) {
+    // SAFETY: made by `Box::into_raw` in `ext_or_init`, and only `TaskMeta::drop` frees it,
+    // once.
+    drop(unsafe { Box::from_raw(ext) });
 }
 
 /// A registry entry: how the loop reaches an unfinished task.
