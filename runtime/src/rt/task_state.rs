@@ -389,9 +389,9 @@ impl TaskMeta {
     #[cold]
     #[inline(never)]
     pub(crate) fn awaited_again(&self) -> ! {
-        let task = fmt::from_fn(|f| self.describe(f));
+        let task = Described(self);
         panic!(
-            "corio: {task:?} was awaited again after it returned its result; keep the result of \
+            "corio: {task} was awaited again after it returned its result; keep the result of \
              the first await"
         )
     }
@@ -442,6 +442,15 @@ fn free_ext(ext: *mut TaskExt) {
     // SAFETY: made by `Box::into_raw` in `ext_or_init`, and only `TaskMeta::drop` frees it,
     // once.
     drop(unsafe { Box::from_raw(ext) });
+}
+
+/// A task's repr, as `Display`.
+pub(crate) struct Described<'a>(pub(crate) &'a TaskMeta);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.describe(f)
+    }
 }
 
 /// A registry entry: how the loop reaches an unfinished task.
