@@ -16,7 +16,7 @@ use async_task::Runnable;
 
 use crate::coroutine::live;
 use crate::rt::remote::LoopShared;
-use crate::rt::task_state::TaskMeta;
+use crate::rt::task_state::{Described, TaskMeta};
 use crate::rt::trace_log;
 
 /// Runs a task's step; in debug mode, timed and reported if slow; in a traced run, recorded.
@@ -79,15 +79,6 @@ pub(crate) fn callback(shared: &LoopShared, what: &str, run: impl FnOnce()) {
         }
     } else {
         run();
-    }
-}
-
-/// A task's repr.
-struct Described<'a>(&'a TaskMeta);
-
-impl fmt::Display for Described<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.describe(f)
     }
 }
 

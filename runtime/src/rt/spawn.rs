@@ -86,7 +86,9 @@ unsafe fn spawn_on<F: Future, S: Shape<F::Output>>(
     if eager {
         core.stepping().run_eagerly(runnable);
     } else {
-        runnable.schedule();
+        // What `runnable.schedule()` would do (`schedule` finds this loop current), without
+        // going through the task's vtable and the thread-local.
+        core.push_ready(runnable);
     }
     handle
 }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::io::Write;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::RwLock;
 
@@ -18,18 +19,22 @@ use crate::task::error::TaskError;
 /// any panic contained, as a task's own panic is: this drop may run inside the loop's step
 /// (async-task drops a detached task's output there) or in the code that drops the handle.
 pub(crate) struct TaskOutput<T> {
-    value: Option<Result<T, TaskError>>,
+    /// Taken by `take`, or dropped by `Drop`: each runs once, and neither runs after the other.
+    value: ManuallyDrop<Result<T, TaskError>>,
     /// What to report if the value is dropped untaken: a panic nobody else holds, or the
     /// `Err` of a task made with `create_task_try`. Boxed: failures are rare.
-    unretrieved: Option<Box<NeverRetrieved>>,
+    unretrieved: ManuallyDrop<Option<Box<NeverRetrieved>>>,
 }
 
 impl<T> TaskOutput<T> {
     #[inline]
-    pub(crate) fn new(value: Result<T, TaskError>, unretrieved: Option<NeverRetrieved>) -> Self {
+    pub(crate) fn new(
+        value: Result<T, TaskError>,
+        unretrieved: Option<Box<NeverRetrieved>>,
+    ) -> Self {
         TaskOutput {
-            value: Some(value),
-            unretrieved: unretrieved.map(Box::new),
+            value: ManuallyDrop::new(value),
+            unretrieved: ManuallyDrop::new(unretrieved),
         }
     }
 
@@ -37,30 +42,41 @@ impl<T> TaskOutput<T> {
     #[inline]
     pub(crate) fn take(self) -> Result<T, TaskError> {
         // Taken apart without running `Drop`, which is for outputs nobody took.
-        let mut this = std::mem::ManuallyDrop::new(self);
-        drop(this.unretrieved.take());
-        this.value
-            .take()
-            .expect("a task's output is taken once, by the handle that takes it")
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used again, and its `Drop` does not run: each field is
+        // taken once.
+        unsafe {
+            drop(ManuallyDrop::take(&mut this.unretrieved));
+            ManuallyDrop::take(&mut this.value)
+        }
     }
 }
 
 impl<T> Drop for TaskOutput<T> {
+    // Small, so the drop of async-task's output slot (`None` once the handle took the
+    // output) stays small where a handle is detached; the work is out of line.
+    #[inline]
     fn drop(&mut self) {
-        let Some(value) = self.value.take() else {
-            return;
+        // SAFETY: `drop` runs once and `take` (which consumes `self` without running `drop`)
+        // did not run: both fields are still there, and nothing uses them afterwards.
+        let (value, unretrieved) = unsafe {
+            (
+                ManuallyDrop::take(&mut self.value),
+                ManuallyDrop::take(&mut self.unretrieved),
+            )
         };
-        if let Some(report) = self.unretrieved.take() {
-            report_never_retrieved(&report);
-        }
-        drop_contained(value);
+        drop_untaken(value, unretrieved);
     }
 }
 
-/// Drops an output nobody took. A destructor that panics (the output's, or a panic payload's)
-/// is contained here; the panic hook has printed it, as it prints a task's panic.
+/// Drops an output nobody took: its failure reported, if it has one to report, then the value
+/// dropped. A destructor that panics (the output's, or a panic payload's) is contained here;
+/// the panic hook has printed it, as it prints a task's panic.
 #[inline(never)]
-fn drop_contained<T>(value: Result<T, TaskError>) {
+fn drop_untaken<T>(value: Result<T, TaskError>, unretrieved: Option<Box<NeverRetrieved>>) {
+    if let Some(report) = unretrieved {
+        report_never_retrieved(&report);
+    }
     let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
 }
 

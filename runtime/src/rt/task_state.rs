@@ -384,6 +384,18 @@ impl TaskMeta {
         f.write_str(">")
     }
 
+    /// Panics for a handle awaited again after it returned its result; out of line, as every
+    /// await tests for it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn awaited_again(&self) -> ! {
+        let task = Described(self);
+        panic!(
+            "corio: {task} was awaited again after it returned its result; keep the result of \
+             the first await"
+        )
+    }
+
     /// Cancels: marks the task, then schedules it so its next step drops the future. Returns
     /// `false` when the task has already finished. Works from any thread. A `message` is what
     /// the task's `TaskError` shows (asyncio's `cancel(msg)`); a later one replaces it.
@@ -414,12 +426,30 @@ impl TaskMeta {
 }
 
 impl Drop for TaskMeta {
+    // Inlined into the drop of each task's allocation: most tasks have no extension.
+    #[inline]
     fn drop(&mut self) {
         let ext = *self.ext.get_mut();
         if !ext.is_null() {
-            // SAFETY: made by `Box::into_raw` in `ext_or_init`; this is its only free.
-            drop(unsafe { Box::from_raw(ext) });
+            free_ext(ext);
         }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn free_ext(ext: *mut TaskExt) {
+    // SAFETY: made by `Box::into_raw` in `ext_or_init`, and only `TaskMeta::drop` frees it,
+    // once.
+    drop(unsafe { Box::from_raw(ext) });
+}
+
+/// A task's repr, as `Display`.
+pub(crate) struct Described<'a>(pub(crate) &'a TaskMeta);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.describe(f)
     }
 }
 

@@ -393,14 +393,12 @@ impl<T: Clone> Task<T> {
 impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
+    // Inlined where the handle is awaited; what few awaits take is out of line.
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         if this.returned {
-            panic!(
-                "corio: {:?} was awaited again after it returned its result; keep the result of \
-                 the first await",
-                this
-            );
+            this.meta().awaited_again();
         }
         this.awaited = true;
         let polled = match this.shared() {
@@ -423,6 +421,7 @@ impl<T> Future for Task<T> {
 }
 
 impl<T> Drop for Task<T> {
+    #[inline]
     fn drop(&mut self) {
         if self.awaited && !self.returned {
             // An await on the task was abandoned: cancel the task, as asyncio cancels the task
