@@ -80,6 +80,11 @@ pub(crate) struct Wheel {
     cached_next: Option<Option<u64>>,
     /// Reused buffer for sorting a level-0 slot.
     sort_buf: Vec<(u128, u32)>,
+    /// Whether the wheel is settled at `elapsed_ns`: every timer due by then has fired and
+    /// every slot starting by then is cascaded, so `fire_due` with a `now_ns <= elapsed_ns`
+    /// has nothing to do. A loop pass that does not move the clock (every busy pass under
+    /// virtual time) then skips the wheel. Cleared by an insert due by `elapsed_ns`.
+    settled: bool,
 }
 
 /// log2 of the span of one slot of `level`, in ns.
@@ -115,6 +120,7 @@ impl Wheel {
             next_seq: 0,
             cached_next: Some(None),
             sort_buf: Vec::new(),
+            settled: false,
         }
     }
 
@@ -122,6 +128,9 @@ impl Wheel {
     pub(crate) fn insert(&mut self, deadline_ns: u64, waker: Waker) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq += 1;
+        if deadline_ns <= self.elapsed_ns {
+            self.settled = false;
+        }
         let index = self.nodes.insert(Timer {
             deadline_ns,
             seq,
@@ -209,9 +218,18 @@ impl Wheel {
     /// Fires every armed timer with `deadline_ns <= now_ns`, in (deadline, arming order), handing
     /// its waker to `fire`; a fired timer's node is freed and its key becomes stale. Never fires
     /// early; a `now_ns` behind an earlier one is allowed (it fires what is due by it).
-    pub(crate) fn fire_due(&mut self, now_ns: u64, mut fire: impl FnMut(Waker)) {
+    #[inline]
+    pub(crate) fn fire_due(&mut self, now_ns: u64, fire: impl FnMut(Waker)) {
+        if !(self.settled && now_ns <= self.elapsed_ns) {
+            self.fire_due_unsettled(now_ns, fire);
+        }
+    }
+
+    fn fire_due_unsettled(&mut self, now_ns: u64, mut fire: impl FnMut(Waker)) {
         // A `now_ns` behind `elapsed_ns` still reaches the past timers in `elapsed_ns`'s slot.
         let reach_ns = now_ns.max(self.elapsed_ns);
+        // Behind `elapsed_ns`, timers due between `now_ns` and `elapsed_ns` stay armed.
+        let settles = now_ns >= self.elapsed_ns;
         while let Some(list) = self.earliest_list() {
             if list < SLOTS {
                 if slot_start(self.elapsed_ns, 0, list) > reach_ns {
@@ -247,6 +265,7 @@ impl Wheel {
             }
         }
         self.elapsed_ns = reach_ns;
+        self.settled = settles;
     }
 
     /// How many timers are armed (not fired, not removed).
@@ -341,10 +360,14 @@ impl Wheel {
     }
 
     /// Puts non-empty level-0 slot `slot` in (deadline, seq) order, once until it empties.
+    #[inline]
     fn sort_slot(&mut self, slot: usize) {
-        if self.sorted0 & (1 << slot) != 0 {
-            return;
+        if self.sorted0 & (1 << slot) == 0 {
+            self.sort_unsorted_slot(slot);
         }
+    }
+
+    fn sort_unsorted_slot(&mut self, slot: usize) {
         self.sorted0 |= 1 << slot;
         let ListEnds { head, tail } = self.lists[slot];
         if head == tail {
