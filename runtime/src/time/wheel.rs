@@ -221,8 +221,13 @@ impl Wheel {
     /// apart from a level-0 slot's one-time sort, however often the earliest timer is removed
     /// (an idle real-time loop whose earliest timeout keeps being cancelled never rescans a big
     /// slot). A virtual clock may jump to such a slot start: that jump fires nothing and runs
-    /// no task, so no task ever reads a time that is not a deadline.
+    /// no task, so no task ever reads a time that is not a deadline. The exact earliest
+    /// deadline, when known (as after a `fire_due` that stopped at a level-0 slot's head), is
+    /// returned as it is.
     pub(crate) fn next_wakeup(&mut self) -> Option<u64> {
+        if let Some(next) = self.cached_next {
+            return next;
+        }
         match self.earliest_list()? {
             list if list < SLOTS => {
                 self.sort_slot(list);
@@ -266,8 +271,12 @@ impl Wheel {
                     self.cached_next = None;
                     fire(node.waker);
                 }
-                if self.lists[list].head != NIL {
-                    break; // The rest of this slot, and every later slot, is after `now_ns`.
+                let head = self.lists[list].head;
+                if head != NIL {
+                    // The rest of this slot, and every later slot, is after `now_ns`; the
+                    // sorted slot's head is the earliest deadline.
+                    self.cached_next = Some(Some(self.nodes[head].deadline_ns));
+                    break;
                 }
             } else {
                 let start_ns = if list == OVERFLOW {
