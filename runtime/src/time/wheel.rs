@@ -221,11 +221,13 @@ impl Wheel {
     /// apart from a level-0 slot's one-time sort, however often the earliest timer is removed
     /// (an idle real-time loop whose earliest timeout keeps being cancelled never rescans a big
     /// slot). A virtual clock may jump to such a slot start: that jump fires nothing and runs
-    /// no task, so no task ever reads a time that is not a deadline. The exact earliest
-    /// deadline, when known (as after a `fire_due` that stopped at a level-0 slot's head), is
-    /// returned as it is.
+    /// no task, so no task ever reads a time that is not a deadline. With level 0 occupied,
+    /// a known earliest deadline (as after a `fire_due` that stopped at a level-0 slot's head)
+    /// is that answer, returned as it is.
     pub(crate) fn next_wakeup(&mut self) -> Option<u64> {
-        if let Some(next) = self.cached_next {
+        if self.occupied[0] != 0
+            && let Some(next) = self.cached_next
+        {
             return next;
         }
         match self.earliest_list()? {
