@@ -31,7 +31,6 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 
-#[allow(dead_code)]
 mod support;
 
 /// Pending once (waking itself), then ready.

@@ -397,7 +397,6 @@ impl Wheel {
         self.bucket_buf = keep(bucketed);
     }
 
-
     /// Links node `index` into the list its placement time belongs to, keeping a sorted level-0
     /// slot sorted.
     fn place(&mut self, index: u32) {
