@@ -17,6 +17,9 @@
 //! * `spawn-yield n` / `spawn-eager-yield n`: `n` tasks that each await once (a wake-and-yield,
 //!   as `sleep(0)`), spawned with `create_task` / `create_eager_task`, then awaited;
 //! * `timers n`: `n` tasks each sleeping to one of 1000 deadlines, under virtual time;
+//! * `timers-spread n` / `timers-spread-tokio n`: `benches/timers.rs`'s `timers_spread`: `n`
+//!   sleeps with pseudo-random deadlines over 0..1 s, drained through one `FuturesUnordered`,
+//!   under corio's virtual time / tokio's current-thread runtime with `start_paused(true)`;
 //! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
 //!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
 //!   both fns `#[corio::coroutine]`); `frame-coro-debug n` the same in debug mode (frames
@@ -32,6 +35,34 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 const MESSAGE: usize = 64;
+
+/// `timers_spread`'s delays (`benches/timers.rs`): a fixed xorshift64 sequence over 0..1 s.
+fn spread_delays(n: usize) -> Vec<std::time::Duration> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            std::time::Duration::from_nanos(state % 1_000_000_000)
+        })
+        .collect()
+}
+
+/// Puts one sleep per delay into a single `FuturesUnordered` and drains it.
+async fn sleep_all_unordered<S: Future>(
+    delays: &[std::time::Duration],
+    sleep: impl Fn(std::time::Duration) -> S,
+) -> usize {
+    use futures::StreamExt;
+    let mut sleeps: futures::stream::FuturesUnordered<S> =
+        delays.iter().map(|&d| sleep(d)).collect();
+    let mut fired = 0;
+    while sleeps.next().await.is_some() {
+        fired += 1;
+    }
+    fired
+}
 
 /// `frame_loop`'s fns of `benches/coroutine.rs`, once bare and once as coroutines.
 macro_rules! frame_fns {
@@ -164,7 +195,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|timers-spread|timers-spread-tokio|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -221,6 +252,23 @@ fn main() {
                 task.await.unwrap();
             }
         }),
+        "timers-spread" => {
+            let delays = spread_delays(n);
+            let fired = corio::Runner::new()
+                .virtual_time()
+                .run(sleep_all_unordered(&delays, corio::sleep));
+            assert_eq!(fired, n);
+        }
+        "timers-spread-tokio" => {
+            let delays = spread_delays(n);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            let fired = rt.block_on(sleep_all_unordered(&delays, tokio::time::sleep));
+            assert_eq!(fired, n);
+        }
         "frame-bare" => corio::run(async move {
             for _ in 0..n {
                 std::hint::black_box(frame_bare::yield_1000().await);

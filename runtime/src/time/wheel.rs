@@ -21,8 +21,10 @@
 //!   non-empty slot is the lowest set bit (`trailing_zeros`) of the lowest non-zero level.
 //! * Exactness: a slot only bounds its timers; each node keeps its exact `deadline_ns`. A higher
 //!   slot is cascaded (its timers re-placed) once `fire_due` reaches the slot's start. A level-0
-//!   slot is sorted by (deadline, seq) the first time it is looked into (its `sorted0` bit), kept
-//!   sorted by inserts until it empties, and fires from its head while `deadline_ns <= now`.
+//!   slot is sorted by (deadline, seq) as a level-1 cascade fills it (the batch sorted at once,
+//!   while its nodes are in the cache) or else the first time it is looked into (its `sorted0`
+//!   bit), kept sorted by inserts until it empties, and fires from its head while
+//!   `deadline_ns <= now`.
 //!   Level-0 slots are disjoint spans visited in time order, so one `fire_due` call fires in
 //!   global (deadline, seq) order without sorting the batch.
 //! * Arming order: each insert takes the next `seq`; `seq` is also the key's generation, so a key
@@ -44,8 +46,9 @@ const LEVELS: usize = 6;
 const LEVEL0_SHIFT: u32 = 20;
 /// log2 of the span the wheel covers ahead of `elapsed_ns`, in ns.
 const WHEEL_BITS: u32 = LEVEL0_SHIFT + SLOT_BITS * LEVELS as u32;
-/// The largest sort buffer kept between sorts, in entries (64 KiB).
-const SORT_BUF_KEPT: usize = 4096;
+/// The largest sort buffer kept between sorts, in entries (512 KiB): a level-1 slot of a
+/// busy loop (thousands of timers) is sorted in one go, again and again.
+const SORT_BUF_KEPT: usize = 16384;
 /// Index of the overflow list in `Wheel::lists`, after the `LEVELS * SLOTS` slot lists.
 const OVERFLOW: usize = LEVELS * SLOTS;
 
@@ -78,8 +81,15 @@ pub(crate) struct Wheel {
     /// The exact earliest deadline when known: saves rescanning a big higher-level slot on every
     /// `next_deadline` of a real-time loop. `None` means "recompute".
     cached_next: Option<Option<u64>>,
-    /// Reused buffer for sorting a level-0 slot.
+    /// Reused buffer for sorting: (order key, node index), see [`order_key`].
     sort_buf: Vec<(u128, u32)>,
+    /// Reused buffer for a level-1 cascade's timers, bucketed by level-0 slot.
+    bucket_buf: Vec<(u128, u32)>,
+    /// Whether the wheel is settled at `elapsed_ns`: every timer due by then has fired and
+    /// every slot starting by then is cascaded, so `fire_due` with a `now_ns <= elapsed_ns`
+    /// has nothing to do. A loop pass that does not move the clock (every busy pass under
+    /// virtual time) then skips the wheel. Cleared by an insert due by `elapsed_ns`.
+    settled: bool,
 }
 
 /// log2 of the span of one slot of `level`, in ns.
@@ -96,6 +106,20 @@ fn list_for(elapsed_ns: u64, at_ns: u64) -> usize {
         return OVERFLOW;
     }
     level * SLOTS + ((at_ns >> slot_shift(level)) as usize & (SLOTS - 1))
+}
+
+/// A timer's (deadline, seq) as one key, which compares in two instructions.
+fn order_key(timer: &Timer) -> u128 {
+    u128::from(timer.deadline_ns) << 64 | u128::from(timer.seq)
+}
+
+/// `buf` emptied, to be kept for the next sort, unless a burst made it big.
+fn keep(mut buf: Vec<(u128, u32)>) -> Vec<(u128, u32)> {
+    buf.clear();
+    if buf.capacity() > SORT_BUF_KEPT {
+        return Vec::new();
+    }
+    buf
 }
 
 /// Start (ns) of slot `slot` of `level` within `elapsed_ns`'s current turn of that level.
@@ -115,6 +139,8 @@ impl Wheel {
             next_seq: 0,
             cached_next: Some(None),
             sort_buf: Vec::new(),
+            bucket_buf: Vec::new(),
+            settled: false,
         }
     }
 
@@ -122,6 +148,9 @@ impl Wheel {
     pub(crate) fn insert(&mut self, deadline_ns: u64, waker: Waker) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq += 1;
+        if deadline_ns <= self.elapsed_ns {
+            self.settled = false;
+        }
         let index = self.nodes.insert(Timer {
             deadline_ns,
             seq,
@@ -192,8 +221,15 @@ impl Wheel {
     /// apart from a level-0 slot's one-time sort, however often the earliest timer is removed
     /// (an idle real-time loop whose earliest timeout keeps being cancelled never rescans a big
     /// slot). A virtual clock may jump to such a slot start: that jump fires nothing and runs
-    /// no task, so no task ever reads a time that is not a deadline.
+    /// no task, so no task ever reads a time that is not a deadline. With level 0 occupied,
+    /// a known earliest deadline (as after a `fire_due` that stopped at a level-0 slot's head)
+    /// is that answer, returned as it is.
     pub(crate) fn next_wakeup(&mut self) -> Option<u64> {
+        if self.occupied[0] != 0
+            && let Some(next) = self.cached_next
+        {
+            return next;
+        }
         match self.earliest_list()? {
             list if list < SLOTS => {
                 self.sort_slot(list);
@@ -209,9 +245,18 @@ impl Wheel {
     /// Fires every armed timer with `deadline_ns <= now_ns`, in (deadline, arming order), handing
     /// its waker to `fire`; a fired timer's node is freed and its key becomes stale. Never fires
     /// early; a `now_ns` behind an earlier one is allowed (it fires what is due by it).
-    pub(crate) fn fire_due(&mut self, now_ns: u64, mut fire: impl FnMut(Waker)) {
+    #[inline]
+    pub(crate) fn fire_due(&mut self, now_ns: u64, fire: impl FnMut(Waker)) {
+        if !(self.settled && now_ns <= self.elapsed_ns) {
+            self.fire_due_unsettled(now_ns, fire);
+        }
+    }
+
+    fn fire_due_unsettled(&mut self, now_ns: u64, mut fire: impl FnMut(Waker)) {
         // A `now_ns` behind `elapsed_ns` still reaches the past timers in `elapsed_ns`'s slot.
         let reach_ns = now_ns.max(self.elapsed_ns);
+        // Behind `elapsed_ns`, timers due between `now_ns` and `elapsed_ns` stay armed.
+        let settles = now_ns >= self.elapsed_ns;
         while let Some(list) = self.earliest_list() {
             if list < SLOTS {
                 if slot_start(self.elapsed_ns, 0, list) > reach_ns {
@@ -228,8 +273,12 @@ impl Wheel {
                     self.cached_next = None;
                     fire(node.waker);
                 }
-                if self.lists[list].head != NIL {
-                    break; // The rest of this slot, and every later slot, is after `now_ns`.
+                let head = self.lists[list].head;
+                if head != NIL {
+                    // The rest of this slot, and every later slot, is after `now_ns`; the
+                    // sorted slot's head is the earliest deadline.
+                    self.cached_next = Some(Some(self.nodes[head].deadline_ns));
+                    break;
                 }
             } else {
                 let start_ns = if list == OVERFLOW {
@@ -247,6 +296,7 @@ impl Wheel {
             }
         }
         self.elapsed_ns = reach_ns;
+        self.settled = settles;
     }
 
     /// How many timers are armed (not fired, not removed).
@@ -286,12 +336,65 @@ impl Wheel {
         if list < OVERFLOW {
             self.occupied[list / SLOTS] &= !(1 << (list % SLOTS));
         }
+        if list < 2 * SLOTS {
+            return self.cascade_sorted(index);
+        }
         // Each node's links are stale until `place` relinks it; it never lands in `list`.
         while index != NIL {
             let next = self.nodes.next(index);
             self.place(index);
             index = next;
         }
+    }
+
+    /// Cascades the timers of a level-1 slot, the list from `head` (already detached), into
+    /// level 0, each level-0 slot filled in (deadline, seq) order. Level 0 is empty when a
+    /// level-1 slot is cascaded (it is the earliest list), and every timer of the slot lands
+    /// there. Sorting the batch now, while the walk has just brought each node into the cache,
+    /// spares each level-0 slot a second walk over the same nodes to sort it when it comes up
+    /// (with random deadlines, a cache miss per timer).
+    fn cascade_sorted(&mut self, head: u32) {
+        debug_assert!(self.occupied[0] == 0 && self.sorted0 == 0);
+        let level0_slot = |elapsed_ns: u64, order: u128| {
+            let list = list_for(elapsed_ns, ((order >> 64) as u64).max(elapsed_ns));
+            debug_assert!(list < SLOTS, "a level-1 timer cascades into level 0");
+            list
+        };
+        let mut gathered = mem::take(&mut self.sort_buf);
+        let mut counts = [0u32; SLOTS];
+        let mut index = head;
+        while index != NIL {
+            let order = order_key(&self.nodes[index]);
+            counts[level0_slot(self.elapsed_ns, order)] += 1;
+            gathered.push((order, index));
+            index = self.nodes.next(index);
+        }
+        // Bucketed by slot first (a counting sort, which keeps arming order within a slot),
+        // so each slot's sort is small and often finds its timers in order already.
+        let mut starts = [0u32; SLOTS + 1];
+        for slot in 0..SLOTS {
+            starts[slot + 1] = starts[slot] + counts[slot];
+        }
+        let mut bucketed = mem::take(&mut self.bucket_buf);
+        bucketed.resize(gathered.len(), (0, NIL));
+        let mut next = starts;
+        for &(order, index) in &gathered {
+            let slot = level0_slot(self.elapsed_ns, order);
+            bucketed[next[slot] as usize] = (order, index);
+            next[slot] += 1;
+        }
+        for slot in 0..SLOTS {
+            let bucket = &mut bucketed[starts[slot] as usize..starts[slot + 1] as usize];
+            bucket.sort_unstable_by_key(|&(order, _)| order);
+            // Each node's old links are overwritten as it is linked.
+            for &(_, index) in &*bucket {
+                let tail = self.lists[slot].tail;
+                self.link(index, slot, tail);
+            }
+        }
+        self.sorted0 = self.occupied[0];
+        self.sort_buf = keep(gathered);
+        self.bucket_buf = keep(bucketed);
     }
 
     /// Links node `index` into the list its placement time belongs to, keeping a sorted level-0
@@ -341,10 +444,14 @@ impl Wheel {
     }
 
     /// Puts non-empty level-0 slot `slot` in (deadline, seq) order, once until it empties.
+    #[inline]
     fn sort_slot(&mut self, slot: usize) {
-        if self.sorted0 & (1 << slot) != 0 {
-            return;
+        if self.sorted0 & (1 << slot) == 0 {
+            self.sort_unsorted_slot(slot);
         }
+    }
+
+    fn sort_unsorted_slot(&mut self, slot: usize) {
         self.sorted0 |= 1 << slot;
         let ListEnds { head, tail } = self.lists[slot];
         if head == tail {
@@ -353,12 +460,7 @@ impl Wheel {
         let mut buf = mem::take(&mut self.sort_buf);
         let mut index = head;
         while index != NIL {
-            let node = &self.nodes[index];
-            // One u128 key per timer: (deadline, seq) compares in two instructions.
-            buf.push((
-                u128::from(node.deadline_ns) << 64 | u128::from(node.seq),
-                index,
-            ));
+            buf.push((order_key(&self.nodes[index]), index));
             index = self.nodes.next(index);
         }
         buf.sort_unstable_by_key(|&(order, _)| order);
@@ -368,11 +470,7 @@ impl Wheel {
             let tail = self.lists[slot].tail;
             self.nodes.link_after(&mut self.lists[slot], tail, index);
         }
-        buf.clear();
-        // A burst's big buffer is not kept for the loop's lifetime.
-        if buf.capacity() <= SORT_BUF_KEPT {
-            self.sort_buf = buf;
-        }
+        self.sort_buf = keep(buf);
     }
 }
 

@@ -93,6 +93,7 @@ impl<T> SlabList<T> {
     /// # Panics
     ///
     /// With more than `2^32 - 1` live nodes.
+    #[inline]
     pub(crate) fn insert(&mut self, value: T) -> u32 {
         let entry = self.nodes.vacant_entry();
         let index = match u32::try_from(entry.key()) {
@@ -109,6 +110,7 @@ impl<T> SlabList<T> {
 
     /// Frees the unlinked node `index` and returns its value. The slab gives its slots back
     /// once it is mostly empty (see [`slab_shrink`](crate::util::slab_shrink)).
+    #[inline]
     pub(crate) fn remove(&mut self, index: u32) -> T {
         let node = self.nodes.remove(index as usize);
         debug_assert!(
@@ -120,11 +122,13 @@ impl<T> SlabList<T> {
     }
 
     /// The value of node `index`, if it is live.
+    #[inline]
     pub(crate) fn get(&self, index: u32) -> Option<&T> {
         self.nodes.get(index as usize).map(|node| &node.value)
     }
 
     /// The value of node `index`, if it is live.
+    #[inline]
     pub(crate) fn get_mut(&mut self, index: u32) -> Option<&mut T> {
         self.nodes
             .get_mut(index as usize)
@@ -132,22 +136,26 @@ impl<T> SlabList<T> {
     }
 
     /// The node after `index` in its list, or [`NIL`].
+    #[inline]
     pub(crate) fn next(&self, index: u32) -> u32 {
         self.nodes[index as usize].next
     }
 
     /// The node before `index` in its list, or [`NIL`].
+    #[inline]
     pub(crate) fn prev(&self, index: u32) -> u32 {
         self.nodes[index as usize].prev
     }
 
     /// Links the unlinked node `index` at the back of `list`.
+    #[inline]
     pub(crate) fn push_back(&mut self, list: &mut ListEnds, index: u32) {
         let tail = list.tail;
         self.link_after(list, tail, index);
     }
 
     /// Links the unlinked node `index` into `list` right after `prev` ([`NIL`]: at the head).
+    #[inline]
     pub(crate) fn link_after(&mut self, list: &mut ListEnds, prev: u32, index: u32) {
         let next = match prev {
             NIL => list.head,
@@ -166,6 +174,7 @@ impl<T> SlabList<T> {
     }
 
     /// Unlinks node `index` from `list`, the list it is linked into.
+    #[inline]
     pub(crate) fn unlink(&mut self, list: &mut ListEnds, index: u32) {
         let node = &mut self.nodes[index as usize];
         let (prev, next) = (node.prev, node.next);
@@ -181,6 +190,7 @@ impl<T> SlabList<T> {
     }
 
     /// Unlinks and returns the head of `list`, if any.
+    #[inline]
     pub(crate) fn pop_front(&mut self, list: &mut ListEnds) -> Option<u32> {
         let head = list.head;
         if head == NIL {
@@ -194,12 +204,14 @@ impl<T> SlabList<T> {
 impl<T> Index<u32> for SlabList<T> {
     type Output = T;
 
+    #[inline]
     fn index(&self, index: u32) -> &T {
         &self.nodes[index as usize].value
     }
 }
 
 impl<T> IndexMut<u32> for SlabList<T> {
+    #[inline]
     fn index_mut(&mut self, index: u32) -> &mut T {
         &mut self.nodes[index as usize].value
     }

@@ -4,9 +4,12 @@
 //! A slab's entries cannot move (their indices are keys held elsewhere: a `Sleep`'s timer
 //! key, a `call_later` handle's slot), so what can go is the run of vacant entries after the
 //! last live one, and everything once the slab is empty. The check runs after each removal
-//! and costs a compare or two; the O(slots) trim runs only when at most a quarter of at least
-//! [`MIN_CAPACITY`] slots are live, and a trim that freed too little is not retried until the
-//! live count has halved or the slab has grown again, so trims stay rare.
+//! and costs a compare or two; a trim is considered only when at most a quarter of at least
+//! [`MIN_CAPACITY`] slots are live, and done (O(slots): the slab relinks its vacant entries)
+//! only when it frees at least half of them, which a walk back over the vacant tail tells
+//! first (short when slots were freed in random order, as timers fire). A slab left mostly
+//! empty is not looked at again until the live count has halved or the slab has grown, so
+//! both stay rare.
 
 use slab::Slab;
 
@@ -46,7 +49,7 @@ impl ShrinkPolicy {
     fn shrink<T>(&mut self, slab: &mut Slab<T>) {
         if slab.is_empty() {
             *slab = Slab::new();
-        } else {
+        } else if vacant_tail(slab) >= slab.capacity() / 2 {
             slab.shrink_to_fit();
         }
         let (len, capacity) = (slab.len(), slab.capacity());
@@ -56,6 +59,13 @@ impl ShrinkPolicy {
             (usize::MAX, 0)
         };
     }
+}
+
+/// How many slots after the last live one a trim would free: the slab's iterator walks back
+/// over the vacant tail to the last live entry.
+fn vacant_tail<T>(slab: &Slab<T>) -> usize {
+    let live_end = slab.iter().next_back().map_or(0, |(key, _)| key + 1);
+    slab.capacity() - live_end
 }
 
 impl Default for ShrinkPolicy {
