@@ -10,10 +10,8 @@
 //!     sleep(delay).await;                     Coroutine::new(&INFO, async move {
 //!     say!("{what}");                             let delay = delay; let what = what;
 //! }                                               let ret: () = {
-//!                                                     match sleep(delay) {
-//!                                                         awaitee => At::<_, 0>(awaitee
-//!                                                             .into_future()).await
-//!                                                     };
+//!                                                     AwaitArg::into_at::<0>(
+//!                                                         sleep(delay)).await;
 //!                                                     say!("{what}");
 //!                                                 };
 //!                                                 ret
@@ -340,23 +338,17 @@ impl VisitMut for Instrument<'_> {
                     )
                 });
                 let base = &await_expr.base;
-                let awaitee = Ident::new("__corio_awaitee", Span::mixed_site());
                 let await_token = &await_expr.await_token;
                 let dot = &await_expr.dot_token;
-                // A `match`, not a `let`: the scrutinee's temporaries live to the end of the
-                // enclosing statement, exactly as those of `base.await` do. `AwaitArg` checks
-                // the base where the user wrote it: what is not a future is one error there,
-                // in rustc's words (see the runtime's `future_arg`).
-                let private = self.private;
-                let private_here = respan(private, base.span());
-                let checked = quote_spanned! {base.span()=>
-                    #private_here::AwaitArg::into_arg(#base)
+                // `AwaitArg` checks the base where the user wrote it (what is not a future is
+                // one error there, in rustc's words) and wraps its future in the `At` that
+                // names this site when it suspends. The base's temporaries live to the end of
+                // the enclosing statement, exactly as those of `base.await` do.
+                let private_here = respan(self.private, base.span());
+                let at = quote_spanned! {base.span()=>
+                    #private_here::AwaitArg::into_at::<#index>(#base)
                 };
-                *expr = syn::parse_quote! {
-                    match #checked {
-                        #awaitee => #private::At::<_, #index>(#awaitee) #dot #await_token
-                    }
-                };
+                *expr = syn::parse_quote!(#at #dot #await_token);
             }
             _ => syn::visit_mut::visit_expr_mut(self, expr),
         }

@@ -104,13 +104,14 @@ pub use io::streams::{
 #[doc(hidden)]
 pub mod __private {
     pub use crate::Runner;
-    pub use crate::coroutine::{At, AwaitSite, Coroutine, CoroutineInfo};
+    pub use crate::coroutine::site::{At, AwaitArg};
+    pub use crate::coroutine::{AwaitSite, Coroutine, CoroutineInfo};
     pub use crate::io::process::exit::force_waiter_thread as subprocess_force_waiter_thread;
     pub use crate::join::as_completed::{
         as_completed_all, as_completed_fixed, as_completed_timeout,
     };
     pub use crate::join::future_arg::{
-        ArgFuture, AsCompletedArg, AwaitArg, GatherArg, Is, SameOutput, SpreadArg, WaitForArg,
+        ArgFuture, AsCompletedArg, GatherArg, Is, SameOutput, SpreadArg, WaitForArg,
     };
     pub use crate::join::gather::{gather_all, try_gather_all};
     pub use crate::join::maybe_done::{MaybeDone, TryOutput};

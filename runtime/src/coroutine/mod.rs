@@ -5,18 +5,10 @@
 //! inspect: the name and module path, the state (`inspect.getcoroutinestate`), the await site
 //! the body is suspended at, a `repr`-like `Debug`, and the never-awaited report.
 //!
-//! How the body tells its frame where it is suspended, without a pointer from the body to its
-//! frame: one thread-local `u16`, [`SITE`], written only on the way out of a suspension. Each
-//! instrumented `.await` of the body awaits its future wrapped in [`At`], which stores the
-//! await's index in `SITE` when the future returns `Pending`; the body then returns `Pending`
-//! at once, and [`Coroutine::poll`] takes the index (setting `SITE` back to `NO_SITE`) as the
-//! site it is suspended at. Nested coroutines take theirs on the way out before the enclosing
-//! body's `At` stores its own, so `SITE` holds `NO_SITE` at every other moment, and a body
-//! suspended at an await the macro did not see (inside another macro's input) reads
-//! `NO_SITE`. A poll that returns `Ready` does not touch it: on the path every await takes
-//! (a frame polled and returning, the common case), the frame costs a few stores and one test.
+//! How the body tells its frame where it is suspended: see [`site`]. A poll that returns
+//! `Ready` does not touch the site: on the path every await takes (a frame polled and
+//! returning, the common case), the frame costs a few stores and one test.
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
@@ -28,46 +20,14 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 
 pub(crate) mod live;
+pub(crate) mod site;
 
-/// No await site: the body has not reached an instrumented `.await` during this poll.
-const NO_SITE: u16 = u16::MAX;
+use site::{NO_SITE, take_site};
 
 thread_local! {
-    /// The await site the body being polled on this thread last reached; see the module docs.
-    static SITE: Cell<u16> = const { Cell::new(NO_SITE) };
-
     /// The reports collected by the running [`capture_never_awaited`], if any.
     static CAPTURED: std::cell::RefCell<Option<Vec<NeverAwaited>>> =
         const { std::cell::RefCell::new(None) };
-}
-
-/// The future of the instrumented `.await` number `I` of a coroutine's body: polls `F`, and
-/// when it returns `Pending` tells the body's frame (through [`SITE`]) that the body is
-/// suspended here. Expansions of `#[corio::coroutine]` wrap each `.await`'s future in one.
-#[doc(hidden)]
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct At<F, const I: u16>(pub F);
-
-impl<F: Future, const I: u16> Future for At<F, I> {
-    type Output = F::Output;
-
-    #[inline(always)]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        // SAFETY: the field is pinned structurally: `At` never moves it out, has no `Drop`, and
-        // is `Unpin` only when `F` is.
-        let poll = unsafe { self.map_unchecked_mut(|at| &mut at.0) }.poll(cx);
-        if poll.is_pending() {
-            SITE.set(I);
-        }
-        poll
-    }
-}
-
-/// Takes the site an `At` of the body just suspended at stored, leaving `NO_SITE`.
-#[inline(always)]
-fn take_site() -> u16 {
-    SITE.replace(NO_SITE)
 }
 
 /// This thread's coroutine state that belongs to the poll under way: in debug mode, the frame
@@ -283,9 +243,32 @@ impl Frame {
 
     /// Whether a poll from `state` takes the plain path: suspended and not among the live
     /// frames, or not polled yet while no loop in debug mode runs on this thread.
-    #[inline(always)]
+    #[inline]
     fn plain(state: u32) -> bool {
         state <= SUSPENDED_MAX || (state == CREATED && !live::recording())
+    }
+
+    /// Before the body's poll: on the plain path, `RUNNING`.
+    #[inline]
+    fn before_poll(&mut self) {
+        let state = self.state;
+        if Frame::plain(state) {
+            self.state = RUNNING;
+        } else {
+            self.enter_special(state);
+        }
+    }
+
+    /// After the body's poll: suspended, the site it is at. The state is read back, not
+    /// remembered from before the poll: a flag kept across it would have the optimiser copy
+    /// the body's poll once per value of the flag.
+    #[inline]
+    fn after_poll(&mut self, ready: bool) {
+        if self.state & SPECIAL != 0 {
+            self.leave_special(ready);
+        } else if !ready {
+            self.state = u32::from(take_site());
+        }
     }
 
     /// Before a poll off the plain path: a first poll in debug mode registers the frame among
@@ -401,20 +384,9 @@ impl<F: Future> Future for Coroutine<F> {
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let state = this.frame.state;
-        if Frame::plain(state) {
-            this.frame.state = RUNNING;
-        } else {
-            this.frame.enter_special(state);
-        }
+        this.frame.before_poll();
         let poll = this.future.poll(cx);
-        // Read back, not remembered from before the poll: a flag kept across it would have
-        // the optimiser copy the body's poll once per value of the flag.
-        if this.frame.state & SPECIAL != 0 {
-            this.frame.leave_special(poll.is_ready());
-        } else if poll.is_pending() {
-            this.frame.state = u32::from(take_site());
-        }
+        this.frame.after_poll(poll.is_ready());
         poll
     }
 }

@@ -1,7 +1,7 @@
 //! [`GatherArg`], [`AsCompletedArg`], [`WaitForArg`]: the check `gather!`, `as_completed!` and
 //! `wait_for!` make on each future argument, where the user wrote it, so that a non-future is
-//! one error at that argument, in the macro's words; [`AwaitArg`], the same for an `.await` in
-//! a `#[corio::coroutine]` body (whose future the expansion wraps), in rustc's words.
+//! one error at that argument, in the macro's words. (The coroutine frame's `AwaitArg` makes
+//! the same check on what an `.await` of a `#[corio::coroutine]` body awaits.)
 //!
 //! A plain `fn check<F: IntoFuture>(f: F) -> F::IntoFuture` is not enough: for a non-future
 //! `1`, std's blanket `impl<F: Future> IntoFuture for F` still says `IntoFuture = {integer}`,
@@ -30,18 +30,14 @@ use std::task::{Context, Poll};
 /// takes no `concat!`, and a marker type parameter would print as its full path).
 macro_rules! future_arg {
     ($(#[$doc:meta])* $name:ident, $message:literal) => {
-        future_arg!(
-            $(#[$doc])* $name,
-            $message,
-            "expected a future here",
-            "a future is an `async` block, the call of an `async fn` or a \
-             `#[corio::coroutine]`, a task, or anything `IntoFuture`; a plain value goes in as \
-             `async {{ value }}`"
-        );
-    };
-    ($(#[$doc:meta])* $name:ident, $message:literal, $label:literal, $note:literal) => {
         $(#[$doc])*
-        #[diagnostic::on_unimplemented(message = $message, label = $label, note = $note)]
+        #[diagnostic::on_unimplemented(
+            message = $message,
+            label = "expected a future here",
+            note = "a future is an `async` block, the call of an `async fn` or a \
+                    `#[corio::coroutine]`, a task, or anything `IntoFuture`; a plain value goes \
+                    in as `async {{ value }}`"
+        )]
         pub trait $name<Fut, Output> {
             /// The argument as a future.
             fn into_arg(self) -> ArgFuture<Fut, Output>;
@@ -73,13 +69,6 @@ future_arg!(
     /// The future argument of `wait_for!`.
     WaitForArg,
     "`{Self}` is not a future: `wait_for!` takes a future and a timeout"
-);
-future_arg!(
-    /// What an `.await` in a `#[corio::coroutine]` body awaits.
-    AwaitArg,
-    "`{Self}` is not a future",
-    "`{Self}` is not a future",
-    "`{Self}` must be a future or must implement `IntoFuture` to be awaited"
 );
 
 pin_project_lite::pin_project! {
@@ -148,7 +137,7 @@ where
 
 /// `T` (by default `F` itself) when `F` is a future; when it is not, a type rustc cannot work
 /// out (see the module docs).
-type ItsFuture<F, T = F> = <<F as Future>::Output as Is<T>>::Type;
+pub(crate) type ItsFuture<F, T = F> = <<F as Future>::Output as Is<T>>::Type;
 
 /// `<O as Is<T>>::Type` is `T`, whatever `O`: a way to write `T` so that the type depends on
 /// `O` being known.
