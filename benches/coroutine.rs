@@ -168,41 +168,22 @@ const ROUNDS: u64 = 200;
 /// `frame_loop` bare and as coroutines in alternation (see the module docs); prints the
 /// medians.
 fn frame_loop_paired() {
-    let time = |coroutine: bool| {
-        support::cpu_time_of(|| {
-            if coroutine {
-                on_corio_loop(ROUNDS, coro::yield_1000);
-            } else {
-                on_corio_loop(ROUNDS, bare::yield_1000);
-            }
-        })
-        .as_secs_f64()
-    };
-    let (mut bare, mut coro, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for pair in 0..PAIRS {
-        // Which goes first alternates, so neither always runs on a warmer cache.
-        let (b, c) = if pair % 2 == 0 {
-            let b = time(false);
-            (b, time(true))
-        } else {
-            let c = time(true);
-            (time(false), c)
-        };
-        bare.push(b);
-        coro.push(c);
-        ratios.push(c / b);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
+    let paired = support::paired(
+        PAIRS,
+        || {
+            on_corio_loop(ROUNDS, coro::yield_1000);
+        },
+        || {
+            on_corio_loop(ROUNDS, bare::yield_1000);
+        },
+    );
     let per_await = |t: f64| t / (ROUNDS * 1000) as f64 * 1e9;
     println!(
         "frame_loop paired ({PAIRS} pairs of {ROUNDS} x 1000 awaits, CPU time): bare {:.2} ns, \
          coroutine {:.2} ns per await; median ratio {:.3}",
-        per_await(median(&mut bare)),
-        per_await(median(&mut coro)),
-        median(&mut ratios)
+        per_await(paired.b),
+        per_await(paired.a),
+        paired.ratio
     );
 }
 

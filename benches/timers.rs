@@ -254,43 +254,22 @@ fn spread_paired() {
     const N: usize = 100_000;
     let delays = delays(N, SPREAD_1S_NS);
     let rt = tokio_paused();
-    let time = |corio: bool| {
-        support::cpu_time_of(|| {
-            let fired = if corio {
-                corio_virtual(sleep_all_unordered(&delays, corio::sleep))
-            } else {
-                rt.block_on(sleep_all_unordered(&delays, tokio::time::sleep))
-            };
+    let paired = support::paired(
+        SPREAD_PAIRS,
+        || assert_eq!(corio_virtual(sleep_all_unordered(&delays, corio::sleep)), N),
+        || {
+            let fired = rt.block_on(sleep_all_unordered(&delays, tokio::time::sleep));
             assert_eq!(fired, N);
-        })
-        .as_secs_f64()
-    };
-    let (mut corio, mut tokio, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for pair in 0..SPREAD_PAIRS {
-        // Which goes first alternates, so neither always runs after the other's frees.
-        let (c, t) = if pair % 2 == 0 {
-            let c = time(true);
-            (c, time(false))
-        } else {
-            let t = time(false);
-            (time(true), t)
-        };
-        corio.push(c);
-        tokio.push(t);
-        ratios.push(c / t);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
+        },
+    );
     println!(
         "timers_spread paired ({SPREAD_PAIRS} pairs of {N} timers, CPU time): corio {:.2} ms, \
          tokio {:.2} ms; median ratio {:.3} (min {:.3}, max {:.3})",
-        median(&mut corio) * 1e3,
-        median(&mut tokio) * 1e3,
-        median(&mut ratios),
-        ratios[0],
-        ratios[ratios.len() - 1]
+        paired.a * 1e3,
+        paired.b * 1e3,
+        paired.ratio,
+        paired.min_ratio,
+        paired.max_ratio
     );
 }
 

@@ -117,3 +117,48 @@ pub fn cpu_time_of(f: impl FnOnce()) -> std::time::Duration {
     f();
     now() - start
 }
+
+/// The medians of an A/B comparison run in alternation by [`paired`]: of `a`'s and `b`'s CPU
+/// times in seconds, and of the per-pair ratios `a / b`, with their smallest and largest.
+pub struct Paired {
+    pub a: f64,
+    pub b: f64,
+    pub ratio: f64,
+    pub min_ratio: f64,
+    pub max_ratio: f64,
+}
+
+/// Runs `a` and `b` `pairs` times in alternation (which goes first alternates, so neither
+/// always runs on the other's warm cache or after its frees), each timed by
+/// [`cpu_time_of`]: on a shared machine, two criterion groups run seconds apart under
+/// different loads, and their ratio moves by more than the differences being judged.
+pub fn paired(pairs: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> Paired {
+    let mut time = |first_a: bool| {
+        if first_a {
+            let ta = cpu_time_of(&mut a);
+            (ta, cpu_time_of(&mut b))
+        } else {
+            let tb = cpu_time_of(&mut b);
+            (cpu_time_of(&mut a), tb)
+        }
+    };
+    let (mut ta, mut tb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for pair in 0..pairs {
+        let (x, y) = time(pair % 2 == 0);
+        let (x, y) = (x.as_secs_f64(), y.as_secs_f64());
+        ta.push(x);
+        tb.push(y);
+        ratios.push(x / y);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Paired {
+        a: median(&mut ta),
+        b: median(&mut tb),
+        ratio: median(&mut ratios),
+        min_ratio: ratios[0],
+        max_ratio: ratios[ratios.len() - 1],
+    }
+}
