@@ -36,32 +36,12 @@ use std::rc::Rc;
 
 const MESSAGE: usize = 64;
 
-/// `timers_spread`'s delays (`benches/timers.rs`): a fixed xorshift64 sequence over 0..1 s.
-fn spread_delays(n: usize) -> Vec<std::time::Duration> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            std::time::Duration::from_nanos(state % 1_000_000_000)
-        })
-        .collect()
-}
+mod support;
+use support::sleep_all_unordered;
 
-/// Puts one sleep per delay into a single `FuturesUnordered` and drains it.
-async fn sleep_all_unordered<S: Future>(
-    delays: &[std::time::Duration],
-    sleep: impl Fn(std::time::Duration) -> S,
-) -> usize {
-    use futures::StreamExt;
-    let mut sleeps: futures::stream::FuturesUnordered<S> =
-        delays.iter().map(|&d| sleep(d)).collect();
-    let mut fired = 0;
-    while sleeps.next().await.is_some() {
-        fired += 1;
-    }
-    fired
+/// `timers_spread`'s delays (`benches/timers.rs`): uniform over 0..1 s.
+fn spread_delays(n: usize) -> Vec<std::time::Duration> {
+    support::delays(n, 1_000_000_000)
 }
 
 /// `frame_loop`'s fns of `benches/coroutine.rs`, once bare and once as coroutines.

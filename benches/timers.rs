@@ -33,30 +33,15 @@ use std::task::Poll;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 
 mod support;
-use support::yield_now;
+use support::{delays, sleep_all_unordered, yield_now};
 
 /// Deadlines spread over 0..10 s.
 const SPREAD_NS: u64 = 10_000_000_000;
 
 /// `timers_spread`'s deadlines: spread over 0..1 s.
 const SPREAD_1S_NS: u64 = 1_000_000_000;
-
-/// `n` delays from a fixed xorshift64 sequence, uniform over `0..spread_ns` nanoseconds.
-fn delays(n: usize, spread_ns: u64) -> Vec<Duration> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            Duration::from_nanos(state % spread_ns)
-        })
-        .collect()
-}
 
 /// Spawns one task per delay with `spawn`, then awaits every handle in spawn order.
 async fn spawn_all_await_all<H: Future>(delays: &[Duration], spawn: impl Fn(Duration) -> H) {
@@ -89,20 +74,6 @@ async fn arm_then_drop<S: Future>(delays: &[Duration], sleep: impl Fn(Duration) 
     })
     .await;
     drop(sleeps);
-}
-
-/// Puts one sleep per delay into a single `FuturesUnordered` and drains it; returns how many
-/// fired.
-async fn sleep_all_unordered<S: Future>(
-    delays: &[Duration],
-    sleep: impl Fn(Duration) -> S,
-) -> usize {
-    let mut sleeps: FuturesUnordered<S> = delays.iter().map(|&d| sleep(d)).collect();
-    let mut fired = 0;
-    while sleeps.next().await.is_some() {
-        fired += 1;
-    }
-    fired
 }
 
 fn corio_virtual<F: Future>(future: F) -> F::Output {

@@ -1,6 +1,7 @@
 //! Shared by the bench binaries: a counting global allocator, for the heap figures printed
 //! beside the timings (criterion measures time only), the flag-driven children of the
-//! spread benches ([`flags`]), and [`yield_now`]. Each bench uses part of it.
+//! spread benches ([`flags`]), [`yield_now`], and `timers_spread`'s workload ([`delays`],
+//! [`sleep_all_unordered`]), which the probe counts too. Each bench uses part of it.
 #![allow(dead_code)]
 
 pub mod flags;
@@ -161,4 +162,33 @@ pub fn paired(pairs: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> Paired 
         min_ratio: ratios[0],
         max_ratio: ratios[ratios.len() - 1],
     }
+}
+
+/// `n` delays from a fixed xorshift64 sequence, uniform over `0..spread_ns` nanoseconds.
+pub fn delays(n: usize, spread_ns: u64) -> Vec<std::time::Duration> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            std::time::Duration::from_nanos(state % spread_ns)
+        })
+        .collect()
+}
+
+/// Puts one sleep per delay into a single `FuturesUnordered` and drains it; returns how many
+/// fired.
+pub async fn sleep_all_unordered<S: std::future::Future>(
+    delays: &[std::time::Duration],
+    sleep: impl Fn(std::time::Duration) -> S,
+) -> usize {
+    use futures::StreamExt;
+    let mut sleeps: futures::stream::FuturesUnordered<S> =
+        delays.iter().map(|&d| sleep(d)).collect();
+    let mut fired = 0;
+    while sleeps.next().await.is_some() {
+        fired += 1;
+    }
+    fired
 }
