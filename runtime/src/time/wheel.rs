@@ -46,8 +46,8 @@ const LEVELS: usize = 6;
 const LEVEL0_SHIFT: u32 = 20;
 /// log2 of the span the wheel covers ahead of `elapsed_ns`, in ns.
 const WHEEL_BITS: u32 = LEVEL0_SHIFT + SLOT_BITS * LEVELS as u32;
-/// The largest sort buffer kept between sorts, in entries (512 KiB): a level-1 slot of a
-/// busy loop (thousands of timers) is sorted in one go, again and again.
+/// The largest sort buffer kept between sorts, in entries (at most 512 KiB): a level-1 slot
+/// of a busy loop (thousands of timers) is sorted in one go, again and again.
 const SORT_BUF_KEPT: usize = 16384;
 /// Index of the overflow list in `Wheel::lists`, after the `LEVELS * SLOTS` slot lists.
 const OVERFLOW: usize = LEVELS * SLOTS;
@@ -81,10 +81,11 @@ pub(crate) struct Wheel {
     /// The exact earliest deadline when known: saves rescanning a big higher-level slot on every
     /// `next_deadline` of a real-time loop. `None` means "recompute".
     cached_next: Option<Option<u64>>,
-    /// Reused buffer for sorting: (order key, node index), see [`order_key`].
+    /// Reused buffer for sorting a level-0 slot: (order key, node index), see [`order_key`].
     sort_buf: Vec<(u128, u32)>,
-    /// Reused buffer for a level-1 cascade's timers, bucketed by level-0 slot.
-    bucket_buf: Vec<(u128, u32)>,
+    /// Reused buffers for a level-1 cascade's batch and its radix sort (see [`radix`]).
+    batch_buf: Vec<u64>,
+    batch_scratch: Vec<u64>,
     /// Whether the wheel is settled at `elapsed_ns`: every timer due by then has fired and
     /// every slot starting by then is cascaded, so `fire_due` with a `now_ns <= elapsed_ns`
     /// has nothing to do. A loop pass that does not move the clock (every busy pass under
@@ -114,7 +115,7 @@ fn order_key(timer: &Timer) -> u128 {
 }
 
 /// `buf` emptied, to be kept for the next sort, unless a burst made it big.
-fn keep(mut buf: Vec<(u128, u32)>) -> Vec<(u128, u32)> {
+fn keep<T>(mut buf: Vec<T>) -> Vec<T> {
     buf.clear();
     if buf.capacity() > SORT_BUF_KEPT {
         return Vec::new();
@@ -139,7 +140,8 @@ impl Wheel {
             next_seq: 0,
             cached_next: Some(None),
             sort_buf: Vec::new(),
-            bucket_buf: Vec::new(),
+            batch_buf: Vec::new(),
+            batch_scratch: Vec::new(),
             settled: false,
         }
     }
@@ -353,48 +355,42 @@ impl Wheel {
     /// there. Sorting the batch now, while the walk has just brought each node into the cache,
     /// spares each level-0 slot a second walk over the same nodes to sort it when it comes up
     /// (with random deadlines, a cache miss per timer).
+    ///
+    /// Every list above level 0 is in arming order: inserts append, and a cascade appends a
+    /// list's timers in its order to lists that were empty (every level below the cascaded
+    /// one is). So a stable sort by deadline alone gives (deadline, seq) order: the radix
+    /// sort of [`radix`], by each deadline's offset from the slot's start.
     fn cascade_sorted(&mut self, head: u32) {
         debug_assert!(self.occupied[0] == 0 && self.sorted0 == 0);
-        let level0_slot = |elapsed_ns: u64, order: u128| {
-            let list = list_for(elapsed_ns, ((order >> 64) as u64).max(elapsed_ns));
-            debug_assert!(list < SLOTS, "a level-1 timer cascades into level 0");
-            list
-        };
-        let mut gathered = mem::take(&mut self.sort_buf);
-        let mut counts = [0u32; SLOTS];
+        let start_ns = self.elapsed_ns;
+        let mut batch = mem::take(&mut self.batch_buf);
         let mut index = head;
+        let mut last_seq = None;
         while index != NIL {
-            let order = order_key(&self.nodes[index]);
-            counts[level0_slot(self.elapsed_ns, order)] += 1;
-            gathered.push((order, index));
+            let node = &self.nodes[index];
+            debug_assert!(
+                last_seq < Some(node.seq),
+                "a level-1 list is in arming order"
+            );
+            last_seq = Some(node.seq);
+            batch.push(radix::item(
+                node.deadline_ns.max(start_ns) - start_ns,
+                index,
+            ));
             index = self.nodes.next(index);
         }
-        // Bucketed by slot first (a counting sort, which keeps arming order within a slot),
-        // so each slot's sort is small and often finds its timers in order already.
-        let mut starts = [0u32; SLOTS + 1];
-        for slot in 0..SLOTS {
-            starts[slot + 1] = starts[slot] + counts[slot];
-        }
-        let mut bucketed = mem::take(&mut self.bucket_buf);
-        bucketed.resize(gathered.len(), (0, NIL));
-        let mut next = starts;
-        for &(order, index) in &gathered {
-            let slot = level0_slot(self.elapsed_ns, order);
-            bucketed[next[slot] as usize] = (order, index);
-            next[slot] += 1;
-        }
-        for slot in 0..SLOTS {
-            let bucket = &mut bucketed[starts[slot] as usize..starts[slot + 1] as usize];
-            bucket.sort_unstable_by_key(|&(order, _)| order);
-            // Each node's old links are overwritten as it is linked.
-            for &(_, index) in &*bucket {
-                let tail = self.lists[slot].tail;
-                self.link(index, slot, tail);
-            }
+        radix::sort_stable(&mut batch, &mut self.batch_scratch);
+        for &item in &batch {
+            // The slot's start is a multiple of the level-1 span: the offset's top bits are
+            // the level-0 slot.
+            let slot = (radix::key(item) >> LEVEL0_SHIFT) as usize;
+            debug_assert_eq!(slot, list_for(start_ns, start_ns + radix::key(item)));
+            let tail = self.lists[slot].tail;
+            self.link(radix::index(item), slot, tail);
         }
         self.sorted0 = self.occupied[0];
-        self.sort_buf = keep(gathered);
-        self.bucket_buf = keep(bucketed);
+        self.batch_buf = keep(batch);
+        self.batch_scratch = keep(mem::take(&mut self.batch_scratch));
     }
 
     /// Links node `index` into the list its placement time belongs to, keeping a sorted level-0
@@ -474,5 +470,6 @@ impl Wheel {
     }
 }
 
+mod radix;
 #[cfg(test)]
 mod tests;

@@ -154,6 +154,31 @@ fn equal_deadlines_fire_in_arming_order_across_levels() {
 }
 
 #[test]
+fn a_crowded_level_1_slot_cascades_in_deadline_then_arming_order() {
+    // More timers in one level-1 slot (4.966 s to 5.033 s) than the cascade's radix sort
+    // takes, on a few deadlines (long runs of ties), half cascaded there from level 2 and
+    // half armed into level 1 afterwards, each half in shuffled deadline order.
+    let mut timers = Wheel::new();
+    let mut rng = XorShift(5);
+    let mut deadlines = || -> Vec<u64> {
+        (0..400)
+            .map(|_| 5 * SEC + rng.below(6) * 3 * MS + rng.below(2))
+            .collect()
+    };
+    let mut expected = arm(&mut timers, &deadlines());
+    assert_eq!(level_of(&timers, 0), 2);
+    assert!(fire(&mut timers, 4_300 * MS).is_empty()); // cascades level 2 -> level 1
+    expected.extend(arm(&mut timers, &deadlines()));
+    assert_eq!(level_of(&timers, 0), 1);
+    assert_eq!(level_of(&timers, 400), 1);
+    assert!(fire(&mut timers, 4_990 * MS).is_empty()); // cascades level 1 -> level 0
+    assert_eq!(level_of(&timers, 0), 0);
+    check(&timers);
+    expected.sort();
+    assert_eq!(drain(&mut timers), expected);
+}
+
+#[test]
 fn one_fire_due_sorts_across_slots_and_levels() {
     let mut timers = Wheel::new();
     let deadlines = [3 * SEC, MS, 2 * SEC, MS, 500, 70 * MS, 3 * SEC, 0, 40 * DAY];
