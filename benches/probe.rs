@@ -20,6 +20,8 @@
 //! * `timers-spread n` / `timers-spread-tokio n`: `benches/timers.rs`'s `timers_spread`: `n`
 //!   sleeps with pseudo-random deadlines over 0..1 s, drained through one `FuturesUnordered`,
 //!   under corio's virtual time / tokio's current-thread runtime with `start_paused(true)`;
+//!   `timers-spread-ticks n` / `timers-spread-ticks-tokio n` the same with each delay rounded up
+//!   to a whole millisecond (`support::on_ms_ticks`: the instants of tokio's tick);
 //! * `frame-bare n` / `frame-coro n`: `benches/coroutine.rs`'s `frame_loop`: inside
 //!   `corio::run`, `n` rounds of 1000 awaits of a leaf that yields once (bare `async fn`s, or
 //!   both fns `#[corio::coroutine]`); `frame-coro-debug n` the same in debug mode (frames
@@ -175,7 +177,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|timers-spread|timers-spread-tokio|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|timers-spread|timers-spread-tokio|timers-spread-ticks|timers-spread-ticks-tokio|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -232,15 +234,21 @@ fn main() {
                 task.await.unwrap();
             }
         }),
-        "timers-spread" => {
-            let delays = spread_delays(n);
+        "timers-spread" | "timers-spread-ticks" => {
+            let delays = match name.as_str() {
+                "timers-spread" => spread_delays(n),
+                _ => support::on_ms_ticks(&spread_delays(n)),
+            };
             let fired = corio::Runner::new()
                 .virtual_time()
                 .run(sleep_all_unordered(&delays, corio::sleep));
             assert_eq!(fired, n);
         }
-        "timers-spread-tokio" => {
-            let delays = spread_delays(n);
+        "timers-spread-tokio" | "timers-spread-ticks-tokio" => {
+            let delays = match name.as_str() {
+                "timers-spread-tokio" => spread_delays(n),
+                _ => support::on_ms_ticks(&spread_delays(n)),
+            };
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_time()
                 .start_paused(true)

@@ -177,6 +177,18 @@ pub fn delays(n: usize, spread_ns: u64) -> Vec<std::time::Duration> {
         .collect()
 }
 
+/// `delays` each rounded up to a whole millisecond: the instants tokio's 1 ms tick fires them
+/// at. Fed to both runtimes, it gives corio the batches tokio's wheel makes (about 100 timers
+/// an instant for `timers_spread`), which measures the timers apart from the cost of firing
+/// each exact deadline in a loop pass of its own.
+pub fn on_ms_ticks(delays: &[std::time::Duration]) -> Vec<std::time::Duration> {
+    const MS: u128 = 1_000_000;
+    delays
+        .iter()
+        .map(|d| std::time::Duration::from_millis(d.as_nanos().div_ceil(MS) as u64))
+        .collect()
+}
+
 /// Puts one sleep per delay into a single `FuturesUnordered` and drains it; returns how many
 /// fired.
 pub async fn sleep_all_unordered<S: std::future::Future>(
