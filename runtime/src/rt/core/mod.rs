@@ -474,17 +474,29 @@ impl LoopCore {
         // What the selector and the timers fired comes last in this pass, in that order: the
         // woken tasks step in the next, and `call_later` callbacks run here, as asyncio's
         // I/O and timer callbacks do.
-        if !fired.is_empty() {
+        // One item (a virtual-time loop fires one deadline a pass) skips `drain`'s
+        // bookkeeping.
+        if fired.len() == 1 {
+            if let Some(item) = fired.pop() {
+                self.run_fired(item);
+            }
+        } else if !fired.is_empty() {
             for item in fired.drain(..) {
-                match item {
-                    Fired::Wake(waker) => waker.wake(),
-                    Fired::Call(callback) => {
-                        slow::callback(&self.shared, "call_later", || callback.run());
-                    }
-                    Fired::Io(callback) => {
-                        slow::callback(&self.shared, "add_reader/add_writer", || callback.run());
-                    }
-                }
+                self.run_fired(item);
+            }
+        }
+    }
+
+    /// Runs what the selector or the timers fired: wakes a task, or runs a callback.
+    #[inline(always)]
+    fn run_fired(&self, item: Fired) {
+        match item {
+            Fired::Wake(waker) => waker.wake(),
+            Fired::Call(callback) => {
+                slow::callback(&self.shared, "call_later", || callback.run());
+            }
+            Fired::Io(callback) => {
+                slow::callback(&self.shared, "add_reader/add_writer", || callback.run());
             }
         }
     }
