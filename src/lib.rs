@@ -419,14 +419,13 @@
 //! is one line on the other thread:
 //!
 //! ```
-//! use std::rc::Rc;
-//!
 //! use corio::{Event, Queue, SettableFuture, get_running_loop, run};
 //!
 //! run(async {
 //!     let lp = get_running_loop();
-//!     let event = Rc::new(Event::new());
-//!     let queue: Rc<Queue<u32>> = Rc::new(Queue::new(0));
+//!     // Cheap `Clone` handles: the loop keeps one, this task the other.
+//!     let event = Event::new();
+//!     let queue: Queue<u32> = Queue::new(0);
 //!     let fut: SettableFuture<&str> = lp.create_future();
 //!     let (remote_event, remote_queue, remote_fut) = (
 //!         lp.threadsafe(event.clone()),

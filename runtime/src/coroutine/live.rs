@@ -23,7 +23,6 @@ use std::panic::Location;
 use slab::Slab;
 
 use super::CoroutineInfo;
-use crate::rt::context;
 
 /// No entry: not registered (outside debug mode), or no enclosing frame.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -41,6 +40,18 @@ thread_local! {
     static NEXT_SEQ: Cell<u64> = const { Cell::new(0) };
     /// Whether frames starting on this thread register: while a loop in debug mode runs here.
     static RECORDING: Cell<bool> = const { Cell::new(false) };
+    /// While recording: the loop's answer to "which task's step runs now?" (see
+    /// [`set_recording`]).
+    static RUNNING_TASK: Cell<RunningTask> = const { Cell::new(no_task) };
+}
+
+/// Names the task whose step runs on this thread: its metadata's address and id, or `(0, 0)`
+/// outside any task. Given by the loop, which owns that knowledge: frames work on any
+/// executor and know nothing of the loop.
+pub(crate) type RunningTask = fn() -> (usize, u64);
+
+fn no_task() -> (usize, u64) {
+    (0, 0)
 }
 
 /// One live frame.
@@ -75,9 +86,11 @@ pub(crate) fn recording() -> bool {
     RECORDING.get()
 }
 
-/// Starts or stops registering the frames that start on this thread.
-pub(crate) fn set_recording(on: bool) {
-    RECORDING.set(on);
+/// Starts registering the frames that start on this thread (`Some`, with the loop's way of
+/// naming the task each belongs to), or stops (`None`).
+pub(crate) fn set_recording(running_task: Option<RunningTask>) {
+    RECORDING.set(running_task.is_some());
+    RUNNING_TASK.set(running_task.unwrap_or(no_task));
 }
 
 /// Registers a frame of `info` (created at `created_at`) starting its first poll inside the
@@ -90,7 +103,7 @@ pub(crate) fn register(
 ) -> u32 {
     let parent = CURRENT.get();
     let task = if parent == NONE {
-        current_task()
+        RUNNING_TASK.get()()
     } else {
         (0, 0)
     };
@@ -117,20 +130,6 @@ pub(crate) fn register(
         }
         None => NONE,
     }
-}
-
-/// The task whose step runs on this thread: its metadata's address and id.
-fn current_task() -> (usize, u64) {
-    context::try_with_current(|core| {
-        core.current_task().map(|meta| {
-            // SAFETY: `current_task` points at the metadata of the task whose step is running,
-            // alive for the whole step.
-            let id = unsafe { meta.as_ref() }.id();
-            (meta.as_ptr() as usize, id)
-        })
-    })
-    .flatten()
-    .unwrap_or((0, 0))
 }
 
 /// Runs `f` on the entry `key` names, if it is there.

@@ -138,12 +138,10 @@ impl EventLoop {
     /// dropped or the loop ends.
     ///
     /// ```
-    /// use std::rc::Rc;
-    ///
     /// use corio_runtime::{Event, get_running_loop, run};
     ///
     /// run(async {
-    ///     let event = Rc::new(Event::new());
+    ///     let event = Event::new();
     ///     let remote = get_running_loop().threadsafe(event.clone());
     ///     std::thread::spawn(move || remote.call(|event| event.set()).unwrap());
     ///     event.wait().await;

@@ -43,6 +43,27 @@ pub(crate) fn try_with_current<R>(f: impl FnOnce(&LoopCore) -> R) -> Option<R> {
     Some(f(unsafe { &*core }))
 }
 
+/// What the live frames are told while a loop runs here: in debug mode and on a traced run
+/// (which labels steps with await sites), record, naming each task's outermost frame's task
+/// with [`running_task`].
+pub(crate) fn recording(debug: bool) -> Option<live::RunningTask> {
+    (debug || trace_log::on()).then_some(running_task as live::RunningTask)
+}
+
+/// The task whose step runs on this thread: its metadata's address and id, or `(0, 0)`.
+fn running_task() -> (usize, u64) {
+    try_with_current(|core| {
+        core.current_task().map(|meta| {
+            // SAFETY: `current_task` points at the metadata of the task whose step is running,
+            // alive for the whole step.
+            let id = unsafe { meta.as_ref() }.id();
+            (meta.as_ptr() as usize, id)
+        })
+    })
+    .flatten()
+    .unwrap_or((0, 0))
+}
+
 /// # Panics
 ///
 /// With `already running` if a loop runs on this thread (asyncio's `RuntimeError`).
@@ -76,7 +97,7 @@ impl<'a> Enter<'a> {
         assert_none_running();
         CURRENT.with(|current| current.set(core));
         // Debug mode and a traced run: the frames that start while the loop runs join the live ones.
-        live::set_recording(core.shared().debug() || trace_log::on());
+        live::set_recording(recording(core.shared().debug()));
         Enter {
             core,
             ended: false,
@@ -112,7 +133,7 @@ impl Drop for Enter<'_> {
                 shutdown::discard(payload);
             }
         }
-        live::set_recording(false);
+        live::set_recording(None);
         CURRENT.with(|current| current.set(ptr::null()));
     }
 }

@@ -14,7 +14,6 @@ use crate::rt::core::LoopCore;
 use crate::rt::remote::LoopShared;
 use crate::rt::settable::SettableFuture;
 use crate::rt::signals;
-use crate::rt::trace_log;
 use crate::time::clock::NANOS_PER_SEC;
 use crate::time::delay::IntoDelay;
 
@@ -98,7 +97,7 @@ impl EventLoop {
         let here = context::try_with_current(|core| core.owns(&self.shared)) == Some(true);
         if here {
             // A traced run keeps recording frames for its await sites.
-            live::set_recording(on || trace_log::on());
+            live::set_recording(context::recording(on));
         }
     }
 
