@@ -160,3 +160,32 @@ fn debug_shows_the_addresses() {
         );
     });
 }
+
+#[test]
+fn sockets_take_the_address_forms_std_and_tokio_take() {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4};
+    let got = corio_runtime::run(async {
+        let a = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let b = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).await?;
+        let c = UdpSocket::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await?;
+        let to: SocketAddr = b.local_addr()?;
+        a.send_to(b"by reference", &to).await?;
+        let mut port = String::from("127.0.0.1:");
+        port.push_str(&c.local_addr()?.port().to_string());
+        a.send_to(b"by &String", &port).await?;
+        let mut buf = [0u8; 64];
+        let (n, _) = b.recv_from(&mut buf).await?;
+        let (m, _) = c.recv_from(&mut buf[n..]).await?;
+        let v6 = match UdpSocket::bind((Ipv6Addr::LOCALHOST, 0)).await {
+            Ok(socket) => Some(socket.local_addr()?.ip()),
+            // A machine without IPv6 on loopback refuses ::1; that is not what is tested.
+            Err(e) if e.kind() == io::ErrorKind::AddrNotAvailable => None,
+            Err(e) => return Err(e),
+        };
+        io::Result::Ok((buf[..n + m].to_vec(), a.local_addr()?.ip(), v6))
+    })
+    .unwrap();
+    assert_eq!(got.0, b"by referenceby &String");
+    assert_eq!(got.1, Ipv4Addr::LOCALHOST);
+    assert!(got.2.is_none_or(|ip| ip == Ipv6Addr::LOCALHOST));
+}

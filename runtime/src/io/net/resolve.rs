@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{self, IpAddr, SocketAddr};
+use std::net::{self, IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use crate::rt::threads::to_thread;
 
@@ -23,8 +23,11 @@ pub async fn getaddrinfo(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         .await
 }
 
-/// What names a socket address on the loop: a [`SocketAddr`], `(IpAddr, u16)`, `(&str, u16)`
-/// or `"host:port"`. Names resolve through [`getaddrinfo`], off the loop.
+/// What names a socket address on the loop: the forms std's and tokio's `ToSocketAddrs` take
+/// (a [`SocketAddr`] or a reference to one, [`SocketAddrV4`], [`SocketAddrV6`], an IP and a
+/// port as `(IpAddr, u16)`, `(Ipv4Addr, u16)` or `(Ipv6Addr, u16)`, `(&str, u16)`,
+/// `"host:port"`, a slice of addresses). Names resolve through [`getaddrinfo`], off the loop;
+/// literals at once.
 pub trait ToSocketAddrs {
     /// The addresses, in the resolver's order.
     fn to_socket_addrs(self) -> impl Future<Output = io::Result<Vec<SocketAddr>>>;
@@ -36,9 +39,39 @@ impl ToSocketAddrs for SocketAddr {
     }
 }
 
+impl ToSocketAddrs for &SocketAddr {
+    async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
+        Ok(vec![*self])
+    }
+}
+
+impl ToSocketAddrs for SocketAddrV4 {
+    async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
+        Ok(vec![self.into()])
+    }
+}
+
+impl ToSocketAddrs for SocketAddrV6 {
+    async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
+        Ok(vec![self.into()])
+    }
+}
+
 impl ToSocketAddrs for (IpAddr, u16) {
     async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
         Ok(vec![SocketAddr::new(self.0, self.1)])
+    }
+}
+
+impl ToSocketAddrs for (Ipv4Addr, u16) {
+    async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
+        Ok(vec![SocketAddr::from(self)])
+    }
+}
+
+impl ToSocketAddrs for (Ipv6Addr, u16) {
+    async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
+        Ok(vec![SocketAddr::from(self)])
     }
 }
 
@@ -76,6 +109,12 @@ impl ToSocketAddrs for &str {
 }
 
 impl ToSocketAddrs for String {
+    async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
+        ToSocketAddrs::to_socket_addrs(self.as_str()).await
+    }
+}
+
+impl ToSocketAddrs for &String {
     async fn to_socket_addrs(self) -> io::Result<Vec<SocketAddr>> {
         ToSocketAddrs::to_socket_addrs(self.as_str()).await
     }
