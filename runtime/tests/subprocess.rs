@@ -373,3 +373,69 @@ fn virtual_time_sees_the_exit_through_the_selector() {
     }
     subprocess_force_waiter_thread(false);
 }
+
+#[test]
+fn output_collects_both_streams_and_the_status_as_std_does() {
+    both_watches(|_| async {
+        let out = bounded(
+            Command::new("sh")
+                .args(["-c", "echo out; echo err >&2; exit 3"])
+                .output(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(
+            (&out.stdout[..], &out.stderr[..]),
+            (&b"out\n"[..], &b"err\n"[..])
+        );
+        // Standard input reads as closed: `cat` ends at once, with nothing.
+        let out = bounded(Command::new("cat").output()).await.unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, b"");
+    });
+}
+
+#[test]
+fn output_keeps_the_streams_set_on_the_builder_and_leaves_it_as_it_was() {
+    both_watches(|_| async {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "test -n \"$QUIET\" && exit; echo out; echo err >&2"])
+            .stderr(Stdio::null());
+        let out = bounded(command.output()).await.unwrap();
+        assert_eq!(
+            (&out.stdout[..], &out.stderr[..]),
+            (&b"out\n"[..], &b""[..])
+        );
+        // The next spawn has `spawn`'s defaults again for what was not set (inherited, so
+        // the child is told to stay quiet): nothing piped.
+        let mut child = command.env("QUIET", "1").spawn().unwrap();
+        assert!(child.stdin.is_none() && child.stdout.is_none() && child.stderr.is_none());
+        assert!(bounded(child.wait()).await.unwrap().success());
+    });
+}
+
+#[test]
+fn status_runs_the_child_to_its_exit_closing_a_piped_stdin() {
+    both_watches(|_| async {
+        let status = bounded(Command::new("sh").args(["-c", "exit 7"]).status())
+            .await
+            .unwrap();
+        assert_eq!(status.code(), Some(7));
+        // `cat` on a piped stdin ends only when that pipe closes.
+        let status = bounded(
+            Command::new("cat")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .status(),
+        )
+        .await
+        .unwrap();
+        assert!(status.success());
+        let missing = Command::new("/nonexistent/corio-test-program")
+            .status()
+            .await;
+        assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
+    });
+}

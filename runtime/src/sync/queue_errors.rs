@@ -17,7 +17,7 @@ pub struct QueueEmpty;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct QueueShutDown<T = ()>(pub T);
 
-/// Why [`Queue::put_nowait`] failed; the item comes back in either case.
+/// Why [`Queue::put_nowait`](crate::Queue::put_nowait) failed; the item comes back in either case.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PutNowaitError<T> {
     /// The queue is full.
@@ -26,7 +26,7 @@ pub enum PutNowaitError<T> {
     ShutDown(QueueShutDown<T>),
 }
 
-/// Why [`Queue::get_nowait`] failed.
+/// Why [`Queue::get_nowait`](crate::Queue::get_nowait) failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GetNowaitError {
     /// The queue is empty.

@@ -181,8 +181,8 @@ impl Process {
         Ok((out, err))
     }
 
-    /// Sends `signal` to the child (asyncio's `send_signal`); the constants are in `libc`
-    /// (`libc::SIGINT`, ...).
+    /// Sends `signal` to the child (asyncio's `send_signal`); the common constants are in
+    /// [`corio::signal`](crate::signal) (`signal::SIGINT`, ...), every other in `libc`.
     ///
     /// Once the child has been reaped (its [`returncode`](Process::returncode) is known)
     /// this does nothing and returns `Ok`, as Python's `Popen.send_signal` (asyncio raises

@@ -4,7 +4,7 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::io;
 use std::path::Path;
-use std::process::{self, Stdio};
+use std::process::{self, ExitStatus, Stdio};
 
 use crate::io::process::child::Process;
 use crate::rt::context;
@@ -35,6 +35,11 @@ use crate::rt::context;
 pub struct Command {
     inner: process::Command,
     kill_on_drop: bool,
+    /// Which of stdin, stdout and stderr were set through this builder: [`output`]'s
+    /// defaults apply to the others (std's `Command` cannot say).
+    ///
+    /// [`output`]: Command::output
+    stdio_set: [bool; 3],
 }
 
 impl Command {
@@ -99,18 +104,21 @@ impl Command {
     /// Sets the child's standard input: `Stdio::piped()` for [`Process::stdin`], `inherit()`
     /// (the default), `null()`, or a file.
     pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdio_set[0] = true;
         self.inner.stdin(cfg);
         self
     }
 
     /// Sets the child's standard output: `Stdio::piped()` for [`Process::stdout`].
     pub fn stdout(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdio_set[1] = true;
         self.inner.stdout(cfg);
         self
     }
 
     /// Sets the child's standard error: `Stdio::piped()` for [`Process::stderr`].
     pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdio_set[2] = true;
         self.inner.stderr(cfg);
         self
     }
@@ -145,14 +153,83 @@ impl Command {
         context::with_current("corio subprocess", |_| ());
         Process::new(self.inner.spawn()?, self.kill_on_drop)
     }
+
+    /// Runs the child to its exit and collects its output, as std's `output` (and tokio's):
+    /// standard output and error are piped and read to their ends, standard input reads as
+    /// closed, each unless set on this builder (a stream set with `as_std_mut` is not seen:
+    /// set it here). The builder is left as it was for the next [`spawn`](Command::spawn).
+    ///
+    /// ```
+    /// use corio_runtime::{Command, run};
+    ///
+    /// let out = run(async { Command::new("echo").arg("hi").output().await.unwrap() });
+    /// assert!(out.status.success());
+    /// assert_eq!((&out.stdout[..], &out.stderr[..]), (&b"hi\n"[..], &b""[..]));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`spawn`](Command::spawn)'s, and [`Process::communicate`]'s.
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](Command::spawn), outside a running loop.
+    pub async fn output(&mut self) -> io::Result<process::Output> {
+        let defaults = [Stdio::null, Stdio::piped, Stdio::piped];
+        let unset = self.stdio_set.map(|set| !set);
+        self.set_unset(unset, defaults);
+        let spawned = self.spawn();
+        // Back to `spawn`'s own defaults.
+        self.set_unset(unset, [Stdio::inherit; 3]);
+        let mut child = spawned?;
+        let (stdout, stderr) = child.communicate(None).await?;
+        let status = child.wait().await?;
+        Ok(process::Output {
+            status,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// Runs the child to its exit, as std's `status` (and tokio's): the standard streams are
+    /// inherited unless set; a piped standard input is closed at once, so the child sees its
+    /// end.
+    ///
+    /// # Errors
+    ///
+    /// [`spawn`](Command::spawn)'s, and [`Process::wait`]'s.
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn`](Command::spawn), outside a running loop.
+    pub async fn status(&mut self) -> io::Result<ExitStatus> {
+        let mut child = self.spawn()?;
+        drop(child.stdin.take());
+        child.wait().await
+    }
+
+    /// Sets each stream that `which` says to what `make` makes.
+    fn set_unset(&mut self, which: [bool; 3], make: [fn() -> Stdio; 3]) {
+        if which[0] {
+            self.inner.stdin(make[0]());
+        }
+        if which[1] {
+            self.inner.stdout(make[1]());
+        }
+        if which[2] {
+            self.inner.stderr(make[2]());
+        }
+    }
 }
 
 impl From<process::Command> for Command {
-    /// Wraps a std builder; `kill_on_drop` is `false`.
+    /// Wraps a std builder; `kill_on_drop` is `false`, and its streams count as not set
+    /// (see [`Command::output`]).
     fn from(inner: process::Command) -> Command {
         Command {
             inner,
             kill_on_drop: false,
+            stdio_set: [false; 3],
         }
     }
 }
