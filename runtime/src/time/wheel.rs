@@ -21,14 +21,20 @@
 //!   non-empty slot is the lowest set bit (`trailing_zeros`) of the lowest non-zero level.
 //! * Exactness: a slot only bounds its timers; each node keeps its exact `deadline_ns`. A higher
 //!   slot is cascaded (its timers re-placed) once `fire_due` reaches the slot's start. A level-0
-//!   slot is sorted by (deadline, seq) as a level-1 cascade fills it (the batch sorted at once,
+//!   slot is sorted by deadline (ties in arming order) as a level-1 cascade fills it (the batch sorted at once,
 //!   while its nodes are in the cache) or else the first time it is looked into (its `sorted0`
 //!   bit), kept sorted by inserts until it empties, and fires from its head while
 //!   `deadline_ns <= now`.
 //!   Level-0 slots are disjoint spans visited in time order, so one `fire_due` call fires in
-//!   global (deadline, seq) order without sorting the batch.
-//! * Arming order: each insert takes the next `seq`; `seq` is also the key's generation, so a key
-//!   whose timer fired or was removed never matches the node that later reuses its slab entry.
+//!   global (deadline, arming order) without sorting the batch.
+//! * Arming order: every list is in arming order, but a sorted level-0 slot, which is in
+//!   (deadline, arming order). Inserts append (or, into a sorted slot, go after every timer due
+//!   at or before theirs); a cascade appends a list in its order to lists that were empty
+//!   (every level below the one cascaded is). So the sorts need no sequence number: a stable
+//!   sort by deadline keeps arming order among equal deadlines.
+//! * Generations: each insert takes the next `generation` (wrapping), which its key carries, so
+//!   a key whose timer fired or was removed does not match the node that later reuses its slab
+//!   entry (unless exactly a multiple of 2^32 timers were armed in between while it was kept).
 //! * Memory: timers live in one [`SlabList`], linked by index into one list per slot, so
 //!   removal unlinks and frees the entry (dropping the waker) in O(1); the next insert reuses it.
 //!   Once mostly empty after a burst, the slab gives its slots back (see `util::slab_shrink`).
@@ -56,15 +62,15 @@ const OVERFLOW: usize = LEVELS * SLOTS;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     index: u32,
-    seq: u64,
+    generation: u32,
 }
 
 /// One armed timer, linked into the list of the slot it is placed in.
 struct Timer {
     deadline_ns: u64,
-    /// Arming sequence number: orders equal deadlines and tells stale keys apart.
-    seq: u64,
     waker: Waker,
+    /// Tells stale keys apart (see the module docs).
+    generation: u32,
     /// `level * SLOTS + slot`, or `OVERFLOW`: the list it is linked into.
     list: u16,
 }
@@ -74,15 +80,15 @@ pub(crate) struct Wheel {
     nodes: SlabList<Timer>,
     lists: [ListEnds; OVERFLOW + 1],
     occupied: [u64; LEVELS],
-    /// Bit `s` set iff level-0 slot `s` is non-empty and its list is in (deadline, seq) order.
+    /// Bit `s` set iff level-0 slot `s` is non-empty and its list is in (deadline, arming order).
     sorted0: u64,
     elapsed_ns: u64,
-    next_seq: u64,
+    next_generation: u32,
     /// The exact earliest deadline when known: saves rescanning a big higher-level slot on every
     /// `next_deadline` of a real-time loop. `None` means "recompute".
     cached_next: Option<Option<u64>>,
-    /// Reused buffer for sorting a level-0 slot: (order key, node index), see [`order_key`].
-    sort_buf: Vec<(u128, u32)>,
+    /// Reused buffer for sorting a level-0 slot: (deadline, node index).
+    sort_buf: Vec<(u64, u32)>,
     /// Reused buffers for a level-1 cascade's batch and its radix sort (see [`radix`]).
     batch_buf: Vec<u64>,
     batch_scratch: Vec<u64>,
@@ -109,11 +115,6 @@ fn list_for(elapsed_ns: u64, at_ns: u64) -> usize {
     level * SLOTS + ((at_ns >> slot_shift(level)) as usize & (SLOTS - 1))
 }
 
-/// A timer's (deadline, seq) as one key, which compares in two instructions.
-fn order_key(timer: &Timer) -> u128 {
-    u128::from(timer.deadline_ns) << 64 | u128::from(timer.seq)
-}
-
 /// `buf` emptied, to be kept for the next sort, unless a burst made it big.
 fn keep<T>(mut buf: Vec<T>) -> Vec<T> {
     buf.clear();
@@ -137,7 +138,7 @@ impl Wheel {
             occupied: [0; LEVELS],
             sorted0: 0,
             elapsed_ns: 0,
-            next_seq: 0,
+            next_generation: 0,
             cached_next: Some(None),
             sort_buf: Vec::new(),
             batch_buf: Vec::new(),
@@ -148,29 +149,29 @@ impl Wheel {
 
     /// Arms a timer for `deadline_ns`. Equal deadlines fire in arming order.
     pub(crate) fn insert(&mut self, deadline_ns: u64, waker: Waker) -> TimerKey {
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let generation = self.next_generation;
+        self.next_generation = generation.wrapping_add(1);
         if deadline_ns <= self.elapsed_ns {
             self.settled = false;
         }
         let index = self.nodes.insert(Timer {
             deadline_ns,
-            seq,
             waker,
+            generation,
             list: 0,
         });
         self.place(index);
         self.cached_next = self
             .cached_next
             .map(|next| Some(next.map_or(deadline_ns, |n| n.min(deadline_ns))));
-        TimerKey { index, seq }
+        TimerKey { index, generation }
     }
 
     /// If the timer is still armed, stores `waker` (cloning only when it would wake another task)
     /// and returns false; if it has fired or was removed, returns true.
     pub(crate) fn poll(&mut self, key: TimerKey, waker: &Waker) -> bool {
         match self.nodes.get_mut(key.index) {
-            Some(node) if node.seq == key.seq => {
+            Some(node) if node.generation == key.generation => {
                 if !node.waker.will_wake(waker) {
                     node.waker = waker.clone();
                 }
@@ -186,7 +187,7 @@ impl Wheel {
         if self
             .nodes
             .get(key.index)
-            .is_none_or(|node| node.seq != key.seq)
+            .is_none_or(|node| node.generation != key.generation)
         {
             return;
         }
@@ -350,29 +351,22 @@ impl Wheel {
     }
 
     /// Cascades the timers of a level-1 slot, the list from `head` (already detached), into
-    /// level 0, each level-0 slot filled in (deadline, seq) order. Level 0 is empty when a
+    /// level 0, each level-0 slot filled in (deadline, arming order). Level 0 is empty when a
     /// level-1 slot is cascaded (it is the earliest list), and every timer of the slot lands
     /// there. Sorting the batch now, while the walk has just brought each node into the cache,
     /// spares each level-0 slot a second walk over the same nodes to sort it when it comes up
     /// (with random deadlines, a cache miss per timer).
     ///
-    /// Every list above level 0 is in arming order: inserts append, and a cascade appends a
-    /// list's timers in its order to lists that were empty (every level below the cascaded
-    /// one is). So a stable sort by deadline alone gives (deadline, seq) order: the radix
-    /// sort of [`radix`], by each deadline's offset from the slot's start.
+    /// The slot's list is in arming order (see the module docs), so a stable sort by deadline
+    /// gives (deadline, arming order): the radix sort of [`radix`], by each deadline's offset
+    /// from the slot's start.
     fn cascade_sorted(&mut self, head: u32) {
         debug_assert!(self.occupied[0] == 0 && self.sorted0 == 0);
         let start_ns = self.elapsed_ns;
         let mut batch = mem::take(&mut self.batch_buf);
         let mut index = head;
-        let mut last_seq = None;
         while index != NIL {
             let node = &self.nodes[index];
-            debug_assert!(
-                last_seq < Some(node.seq),
-                "a level-1 list is in arming order"
-            );
-            last_seq = Some(node.seq);
             batch.push(radix::item(
                 node.deadline_ns.max(start_ns) - start_ns,
                 index,
@@ -396,16 +390,16 @@ impl Wheel {
     /// Links node `index` into the list its placement time belongs to, keeping a sorted level-0
     /// slot sorted.
     fn place(&mut self, index: u32) {
-        let node = &self.nodes[index];
-        let order = (node.deadline_ns, node.seq);
-        let list = list_for(self.elapsed_ns, node.deadline_ns.max(self.elapsed_ns));
+        let deadline_ns = self.nodes[index].deadline_ns;
+        let list = list_for(self.elapsed_ns, deadline_ns.max(self.elapsed_ns));
         let ListEnds { head, tail } = self.lists[list];
         let mut prev = tail;
         if list < SLOTS && self.sorted0 & (1 << list) != 0 {
-            if order < self.order_of(head) {
+            // The newest timer: after every one due at or before it.
+            if deadline_ns < self.deadline_of(head) {
                 prev = NIL; // Common for past deadlines: they go first.
             } else {
-                while self.order_of(prev) > order {
+                while self.deadline_of(prev) > deadline_ns {
                     prev = self.nodes.prev(prev);
                 }
             }
@@ -413,9 +407,8 @@ impl Wheel {
         self.link(index, list, prev);
     }
 
-    fn order_of(&self, index: u32) -> (u64, u64) {
-        let node = &self.nodes[index];
-        (node.deadline_ns, node.seq)
+    fn deadline_of(&self, index: u32) -> u64 {
+        self.nodes[index].deadline_ns
     }
 
     /// Links node `index` into `list` right after `prev` (`NIL`: at the head).
@@ -439,7 +432,7 @@ impl Wheel {
         }
     }
 
-    /// Puts non-empty level-0 slot `slot` in (deadline, seq) order, once until it empties.
+    /// Puts non-empty level-0 slot `slot` in (deadline, arming order), once until it empties.
     #[inline]
     fn sort_slot(&mut self, slot: usize) {
         if self.sorted0 & (1 << slot) == 0 {
@@ -456,10 +449,11 @@ impl Wheel {
         let mut buf = mem::take(&mut self.sort_buf);
         let mut index = head;
         while index != NIL {
-            buf.push((order_key(&self.nodes[index]), index));
+            buf.push((self.nodes[index].deadline_ns, index));
             index = self.nodes.next(index);
         }
-        buf.sort_unstable_by_key(|&(order, _)| order);
+        // Stable: the list is in arming order (see the module docs).
+        buf.sort_by_key(|&(deadline_ns, _)| deadline_ns);
         // Relinked in order; each node's old links are overwritten as it is linked.
         self.lists[slot] = ListEnds::EMPTY;
         for &(_, index) in &buf {
