@@ -406,3 +406,24 @@ fn a_timer_and_its_key_stay_small() {
     assert_eq!(std::mem::size_of::<Timer>(), 32);
     assert_eq!(std::mem::size_of::<TimerKey>(), 8);
 }
+
+#[test]
+fn generations_wrap_without_touching_order_or_keys() {
+    let mut timers = Wheel::new();
+    timers.next_generation = u32::MAX - 2;
+    // Six timers across the wrap, on two deadlines (odd ones at 1 ms): equal deadlines fire
+    // in arming order, which a comparison of wrapped generations would get wrong.
+    let keys: Vec<_> = (0..6)
+        .map(|i| timers.insert([2 * MS, MS][i % 2], tag(i as u64)))
+        .collect();
+    assert_eq!(timers.next_generation, 3);
+    timers.remove(keys[2]);
+    assert!(!timers.poll(keys[5], &tag(5)), "armed across the wrap");
+    assert_eq!(fire(&mut timers, 2 * MS), [1, 3, 5, 0, 4]);
+    assert!(timers.poll(keys[5], &tag(5)), "fired");
+    // Each freed entry is reused with a new generation: the old keys stay stale.
+    let fresh = timers.insert(3 * MS, tag(9));
+    assert!(keys.iter().all(|&key| key != fresh));
+    timers.remove(keys[0]);
+    assert_eq!(fire(&mut timers, 3 * MS), [9]);
+}
