@@ -38,21 +38,15 @@ thread_local! {
     static CURRENT: Cell<u32> = const { Cell::new(NONE) };
     /// Numbers registrations, so the call graph lists siblings as they started.
     static NEXT_SEQ: Cell<u64> = const { Cell::new(0) };
-    /// Whether frames starting on this thread register: while a loop in debug mode runs here.
-    static RECORDING: Cell<bool> = const { Cell::new(false) };
-    /// While recording: the loop's answer to "which task's step runs now?" (see
-    /// [`set_recording`]).
-    static RUNNING_TASK: Cell<RunningTask> = const { Cell::new(no_task) };
+    /// While frames starting on this thread register (a loop in debug mode runs here): the
+    /// loop's answer to "which task's step runs now?" (see [`set_recording`]).
+    static RECORDING: Cell<Option<RunningTask>> = const { Cell::new(None) };
 }
 
 /// Names the task whose step runs on this thread: its metadata's address and id, or `(0, 0)`
 /// outside any task. Given by the loop, which owns that knowledge: frames work on any
 /// executor and know nothing of the loop.
 pub(crate) type RunningTask = fn() -> (usize, u64);
-
-fn no_task() -> (usize, u64) {
-    (0, 0)
-}
 
 /// One live frame.
 #[derive(Clone, Copy, Debug)]
@@ -83,14 +77,13 @@ impl LiveFrame {
 /// Whether frames starting now register among the live ones.
 #[inline(always)]
 pub(crate) fn recording() -> bool {
-    RECORDING.get()
+    RECORDING.get().is_some()
 }
 
 /// Starts registering the frames that start on this thread (`Some`, with the loop's way of
 /// naming the task each belongs to), or stops (`None`).
 pub(crate) fn set_recording(running_task: Option<RunningTask>) {
-    RECORDING.set(running_task.is_some());
-    RUNNING_TASK.set(running_task.unwrap_or(no_task));
+    RECORDING.set(running_task);
 }
 
 /// Registers a frame of `info` (created at `created_at`) starting its first poll inside the
@@ -102,10 +95,9 @@ pub(crate) fn register(
     created_at: &'static Location<'static>,
 ) -> u32 {
     let parent = CURRENT.get();
-    let task = if parent == NONE {
-        RUNNING_TASK.get()()
-    } else {
-        (0, 0)
+    let task = match RECORDING.get() {
+        Some(running_task) if parent == NONE => running_task(),
+        _ => (0, 0),
     };
     let seq = NEXT_SEQ.replace(NEXT_SEQ.get() + 1);
     let entry = LiveFrame {

@@ -75,10 +75,10 @@ enum Phase {
 }
 
 /// A [`WaitFor`] of `future` for `timeout_ns` nanoseconds, or without a deadline for `None`:
-/// what `wait_for!` expands to; the timeout was validated by [`IntoTimeout`](crate::time::delay::IntoTimeout). The macro
-/// makes the argument a future first (the `WaitForArg` check, spanned at it), and this takes
-/// any `F` with no bound, so a non-future argument is one error at the argument, never one
-/// more pointing here.
+/// what `wait_for!` expands to; the timeout was validated by
+/// [`IntoTimeout`](crate::time::delay::IntoTimeout). The macro makes the argument a future
+/// first (the `WaitForArg` check, spanned at it), and this takes any `F` with no bound, so a
+/// non-future argument is one error at the argument, never one more pointing here.
 pub fn wait_for<F>(future: F, timeout_ns: Option<u64>) -> WaitFor<F> {
     WaitFor {
         future: Some(future),

@@ -21,10 +21,10 @@
 //!   non-empty slot is the lowest set bit (`trailing_zeros`) of the lowest non-zero level.
 //! * Exactness: a slot only bounds its timers; each node keeps its exact `deadline_ns`. A higher
 //!   slot is cascaded (its timers re-placed) once `fire_due` reaches the slot's start. A level-0
-//!   slot is sorted by deadline (ties in arming order) as a level-1 cascade fills it (the batch sorted at once,
-//!   while its nodes are in the cache) or else the first time it is looked into (its `sorted0`
-//!   bit), kept sorted by inserts until it empties, and fires from its head while
-//!   `deadline_ns <= now`.
+//!   slot is sorted by deadline (ties in arming order) as a level-1 cascade fills it (the
+//!   batch sorted at once, while its nodes are in the cache) or else the first time it is
+//!   looked into (its `sorted0` bit), kept sorted by inserts until it empties, and fires from
+//!   its head while `deadline_ns <= now`.
 //!   Level-0 slots are disjoint spans visited in time order, so one `fire_due` call fires in
 //!   global (deadline, arming order) without sorting the batch.
 //! * Arming order: every list is in arming order, but a sorted level-0 slot, which is in
@@ -57,6 +57,8 @@ const WHEEL_BITS: u32 = LEVEL0_SHIFT + SLOT_BITS * LEVELS as u32;
 const SORT_BUF_KEPT: usize = 16384;
 /// Index of the overflow list in `Wheel::lists`, after the `LEVELS * SLOTS` slot lists.
 const OVERFLOW: usize = LEVELS * SLOTS;
+// The cascade's radix keys are offsets within one level-1 slot.
+const _: () = assert!(radix::KEY_BITS == LEVEL0_SHIFT + SLOT_BITS);
 
 /// Identifies one armed timer; a key whose timer fired or was removed is stale, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
