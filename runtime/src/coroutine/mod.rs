@@ -215,9 +215,9 @@ const CREATED: u32 = SPECIAL | (SUSPENDED_MAX + 2);
 
 /// What a coroutine holds beside its body's future. Not generic: the rare work around a poll
 /// (debug mode's live frames, a poll after the end, the never-awaited report) is done by its
-/// methods, out of line, so the per-coroutine `poll` on the path of every nested await stays
-/// a few instructions, and a few words of stack even unoptimised (a debug build's recursion
-/// is as deep as with bare `async fn`s, give or take a constant).
+/// methods, out of line (`poll_special`, the drop), so the per-coroutine `poll` on the path
+/// of every nested await stays a few instructions, and a few words of stack even unoptimised
+/// (a debug build's recursion is as deep as with bare `async fn`s, give or take a constant).
 struct Frame {
     info: &'static CoroutineInfo,
     /// Where the coroutine was created (the call of its fn).
@@ -248,33 +248,9 @@ impl Frame {
         state <= SUSPENDED_MAX || (state == CREATED && !live::recording())
     }
 
-    /// Before the body's poll: on the plain path, `RUNNING`.
-    #[inline]
-    fn before_poll(&mut self) {
-        let state = self.state;
-        if Frame::plain(state) {
-            self.state = RUNNING;
-        } else {
-            self.enter_special(state);
-        }
-    }
-
-    /// After the body's poll: suspended, the site it is at. The state is read back, not
-    /// remembered from before the poll: a flag kept across it would have the optimiser copy
-    /// the body's poll once per value of the flag.
-    #[inline]
-    fn after_poll(&mut self, ready: bool) {
-        if self.state & SPECIAL != 0 {
-            self.leave_special(ready);
-        } else if !ready {
-            self.state = u32::from(take_site());
-        }
-    }
-
     /// Before a poll off the plain path: a first poll in debug mode registers the frame among
     /// the live ones; a live frame resumed becomes the one being polled; a poll after the end
-    /// panics. Out of line.
-    #[inline(never)]
+    /// panics.
     fn enter_special(&mut self, state: u32) {
         let live = match state {
             CREATED => {
@@ -290,10 +266,16 @@ impl Frame {
         self.state = if live { SPECIAL | RUNNING } else { RUNNING };
     }
 
-    /// After the poll of a live frame: records where it is suspended, or that it returned,
-    /// and gives the enclosing frame its place back.
-    #[inline(never)]
+    /// After a poll off the plain path: a live frame records where it is suspended, or that
+    /// it returned, and gives the enclosing frame its place back; any other, as the plain
+    /// path does.
     fn leave_special(&mut self, ready: bool) {
+        if self.state & SPECIAL == 0 {
+            if !ready {
+                self.state = u32::from(take_site());
+            }
+            return;
+        }
         let site = take_site();
         live::leave(self.key, site, ready);
         self.state = match ready {
@@ -376,19 +358,42 @@ impl<F> Coroutine<F> {
 impl<F: Future> Future for Coroutine<F> {
     type Output = F::Output;
 
-    // Kept to what must be generic, with no drop guard (whose landing pad would take stack
-    // in every level of a debug build): see `Frame`. A panic in the body leaves the state
-    // `RUNNING`, which reads as `Closed` (an exception closes a Python coroutine). One call
-    // of the body's poll, whatever the path: the optimiser can inline the body into its
-    // caller as it would the bare `async fn`'s.
+    // The plain path (a first poll outside debug mode, a resumption outside it) inline, the
+    // rest in `poll_special` with its own copy of the body's poll. Two copies, so that the
+    // state test is all that stands between creating a coroutine and its body's first poll,
+    // as between a bare `async fn`'s creation and its body: where a fresh coroutine is
+    // awaited, the optimiser then folds the body's dispatch away (the body is known to start
+    // from its first state), instead of one jump table shared with the resumption. No drop
+    // guard (whose landing pad would take stack in every level of a debug build): a panic in
+    // the body leaves the state `RUNNING`, which reads as `Closed` (an exception closes a
+    // Python coroutine).
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        this.frame.before_poll();
+        if !Frame::plain(this.frame.state) {
+            return poll_special(this.frame, this.future, cx);
+        }
+        this.frame.state = RUNNING;
         let poll = this.future.poll(cx);
-        this.frame.after_poll(poll.is_ready());
+        if poll.is_pending() {
+            this.frame.state = u32::from(take_site());
+        }
         poll
     }
+}
+
+/// A poll off the plain path: the first in debug mode, a live frame's, one after the end (which
+/// panics). Out of line, generic only for the body's poll.
+#[inline(never)]
+fn poll_special<F: Future>(
+    frame: &mut Frame,
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    frame.enter_special(frame.state);
+    let poll = future.poll(cx);
+    frame.leave_special(poll.is_ready());
+    poll
 }
 
 impl<F: Future> futures_core::FusedFuture for Coroutine<F> {
