@@ -27,6 +27,9 @@
 //!   both fns `#[corio::coroutine]`); `frame-coro-debug n` the same in debug mode (frames
 //!   recorded for the call graph); `frame-coro-trace n` the same on a traced runner
 //!   (`Runner::trace`: every step recorded with its await site);
+//! * `call-bare n` / `call-coro n`: `benches/coroutine.rs`'s `call_1000`: inside `corio::run`,
+//!   `n` rounds of 1000 awaits of a leaf that never suspends (bare `async fn`s, or both fns
+//!   `#[corio::coroutine]`): a coroutine's creation, first poll and drop, with no loop pass;
 //! * `echo n` / `echo-tokio n`: `n` 64-byte round trips over loopback, client and server on
 //!   one loop (corio's `net::TcpStream`; tokio's current-thread runtime).
 //!
@@ -75,6 +78,31 @@ macro_rules! frame_fns {
         }
     };
 }
+
+/// `call_1000`'s fns of `benches/coroutine.rs`, once bare and once as coroutines.
+macro_rules! call_fns {
+    ($module:ident $(, #[$attr:meta])?) => {
+        mod $module {
+            $(#[$attr])?
+            async fn leaf(x: u64) -> u64 {
+                let y = std::future::ready(std::hint::black_box(x)).await;
+                y.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(7)
+            }
+
+            $(#[$attr])?
+            pub(super) async fn call_1000() -> u64 {
+                let mut sum = 0u64;
+                for i in 0..1000 {
+                    sum = sum.wrapping_add(leaf(i).await);
+                }
+                sum
+            }
+        }
+    };
+}
+
+call_fns!(call_bare);
+call_fns!(call_coro, #[corio::coroutine]);
 
 /// Wakes itself and yields once, as `sleep(0)`, without a timer.
 async fn yield_once() {
@@ -177,7 +205,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|timers-spread|timers-spread-tokio|timers-spread-ticks|timers-spread-ticks-tokio|frame-bare|frame-coro|frame-coro-debug|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|timers-spread|timers-spread-tokio|timers-spread-ticks|timers-spread-ticks-tokio|frame-bare|frame-coro|frame-coro-debug|call-bare|call-coro|echo|echo-tokio> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -281,6 +309,16 @@ fn main() {
             });
             std::hint::black_box(runner.take_trace());
         }
+        "call-bare" => corio::run(async move {
+            for _ in 0..n {
+                std::hint::black_box(call_bare::call_1000().await);
+            }
+        }),
+        "call-coro" => corio::run(async move {
+            for _ in 0..n {
+                std::hint::black_box(call_coro::call_1000().await);
+            }
+        }),
         "echo" => corio_echo::run(n),
         "echo-tokio" => tokio_echo::run(n),
         other => panic!("probe: no workload {other:?} (see benches/probe.rs)"),
