@@ -499,8 +499,10 @@ mod macros;
 ///   `RuntimeWarning: coroutine 'NAME' was never awaited` on stderr; see
 ///   [`set_never_awaited_hook`] and [`capture_never_awaited`].
 ///
-/// The frame costs 16 bytes over the bare future (8 on 32-bit targets) and a few
-/// thread-local stores per poll; `benches/coroutine.rs` measures it.
+/// The frame costs 24 bytes over the bare future (16 on 32-bit targets: its static info,
+/// where it was created, its state, its debug-mode entry), and per poll a test and a store
+/// or two, with a thread-local read and write when it suspends; `benches/coroutine.rs`
+/// measures it, and BENCHMARKS.md keeps the figures.
 ///
 /// # Options
 ///
