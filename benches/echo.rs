@@ -155,51 +155,6 @@ mod corio_echo {
 }
 
 /// The echo of `benches/asyncio_echo.py` on corio's streams, statement for statement.
-mod corio_streams_echo {
-    use super::*;
-    use corio::{StreamReader, StreamWriter};
-
-    async fn serve(mut reader: StreamReader, mut writer: StreamWriter) {
-        loop {
-            let data = reader.read(4096).await.unwrap();
-            if data.is_empty() {
-                break;
-            }
-            writer.write(&data);
-            writer.drain().await.unwrap();
-        }
-        writer.close();
-    }
-
-    async fn client(port: u16, trips: usize) -> io::Result<()> {
-        let (mut reader, mut writer) = corio::open_connection("127.0.0.1", port).await?;
-        let message = [7u8; MESSAGE];
-        for _ in 0..trips {
-            writer.write(&message);
-            writer.drain().await?;
-            let echoed = reader.readexactly(MESSAGE).await?;
-            assert_eq!(echoed.len(), MESSAGE);
-        }
-        writer.close();
-        writer.wait_closed().await
-    }
-
-    pub(super) fn run(clients: usize, trips: usize) {
-        corio::run(async {
-            let server = corio::start_server(serve, "127.0.0.1", 0).await.unwrap();
-            let port = server.local_addrs()[0].port();
-            let tasks: Vec<_> = (0..clients)
-                .map(|_| corio::create_task(client(port, trips)))
-                .collect();
-            for task in tasks {
-                task.await.unwrap().unwrap();
-            }
-            server.close();
-            server.wait_closed().await;
-        });
-    }
-}
-
 mod tokio_echo {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -333,7 +288,7 @@ fn main() {
         cpu_timed(b, || corio_echo::run(1, ROUND_TRIPS))
     });
     group.bench_function("corio-streams", |b| {
-        cpu_timed(b, || corio_streams_echo::run(1, ROUND_TRIPS))
+        cpu_timed(b, || support::streams_echo::run(1, ROUND_TRIPS))
     });
     group.bench_function("tokio", |b| {
         cpu_timed(b, || tokio_echo::run(&rt, 1, ROUND_TRIPS))
@@ -351,7 +306,7 @@ fn main() {
         cpu_timed(b, || corio_echo::run(CLIENTS, PER_CLIENT))
     });
     group.bench_function("corio-streams", |b| {
-        cpu_timed(b, || corio_streams_echo::run(CLIENTS, PER_CLIENT))
+        cpu_timed(b, || support::streams_echo::run(CLIENTS, PER_CLIENT))
     });
     group.bench_function("tokio", |b| {
         cpu_timed(b, || tokio_echo::run(&rt, CLIENTS, PER_CLIENT))

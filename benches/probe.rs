@@ -31,7 +31,10 @@
 //!   `n` rounds of 1000 awaits of a leaf that never suspends (bare `async fn`s, or both fns
 //!   `#[corio::coroutine]`): a coroutine's creation, first poll and drop, with no loop pass;
 //! * `echo n` / `echo-tokio n`: `n` 64-byte round trips over loopback, client and server on
-//!   one loop (corio's `net::TcpStream`; tokio's current-thread runtime).
+//!   one loop (corio's `net::TcpStream`; tokio's current-thread runtime);
+//! * `echo-streams n`: `benches/echo.rs`'s `echo_100_clients` on corio's streams (the row set
+//!   beside asyncio's): 100 clients, `n` round trips each; per message = (`n` = 20 minus
+//!   `n` = 10) / 1000.
 //!
 //! Only 127.0.0.1 and ephemeral ports.
 
@@ -205,7 +208,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: nothing to count then.
     let (Some(name), Some(n)) = (args.first(), args.get(1).and_then(|n| n.parse().ok())) else {
         println!(
-            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|timers-spread|timers-spread-tokio|timers-spread-ticks|timers-spread-ticks-tokio|frame-bare|frame-coro|frame-coro-debug|call-bare|call-coro|echo|echo-tokio> <n> (see benches/probe.rs)"
+            "probe: usage: probe <loops|spawn|spawn-ctx|spawn-eager|spawn-yield|spawn-eager-yield|timers|timers-spread|timers-spread-tokio|timers-spread-ticks|timers-spread-ticks-tokio|frame-bare|frame-coro|frame-coro-debug|call-bare|call-coro|echo|echo-tokio|echo-streams> <n> (see benches/probe.rs)"
         );
         return;
     };
@@ -320,6 +323,7 @@ fn main() {
             }
         }),
         "echo" => corio_echo::run(n),
+        "echo-streams" => support::streams_echo::run(100, n),
         "echo-tokio" => tokio_echo::run(n),
         other => panic!("probe: no workload {other:?} (see benches/probe.rs)"),
     }

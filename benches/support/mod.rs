@@ -1,10 +1,12 @@
 //! Shared by the bench binaries: a counting global allocator, for the heap figures printed
 //! beside the timings (criterion measures time only), the flag-driven children of the
 //! spread benches ([`flags`]), [`yield_now`], and `timers_spread`'s workload ([`delays`],
-//! [`sleep_all_unordered`]), which the probe counts too. Each bench uses part of it.
+//! [`sleep_all_unordered`]) and the streams echo ([`streams_echo`]), which the probe counts
+//! too. Each bench uses part of it.
 #![allow(dead_code)]
 
 pub mod flags;
+pub mod streams_echo;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::poll_fn;
