@@ -529,15 +529,7 @@ fn coroutine_repr_example() {
     assert_eq!(end, 0.0);
 }
 
-#[corio::coroutine]
-async fn two_steps_again(x: u32) -> u32 {
-    yield_once().await;
-    let y = x + 1;
-    yield_once().await;
-    y * 2
-}
-
-/// `two_steps_again` as a bare `async fn`, token for token.
+/// `two_steps` as a bare `async fn`, token for token.
 async fn two_steps_bare(x: u32) -> u32 {
     yield_once().await;
     let y = x + 1;
@@ -551,7 +543,7 @@ fn a_frame_adds_at_most_32_bytes_to_its_body() {
     // 24 B (its static info and where it was created, 8 B each; its state and its debug-mode
     // entry, 4 B each); the body's layout around the instrumented awaits may add padding (28
     // B in all in this workspace's dev profile, 24 in release).
-    let coroutine = two_steps_again(1);
+    let coroutine = two_steps(1);
     let bare = two_steps_bare(1);
     let frame = std::mem::size_of_val(&coroutine) - std::mem::size_of_val(&bare);
     assert!((16..=32).contains(&frame), "{frame}");
