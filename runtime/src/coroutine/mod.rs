@@ -359,14 +359,13 @@ impl<F: Future> Future for Coroutine<F> {
     type Output = F::Output;
 
     // The plain path (a first poll outside debug mode, a resumption outside it) inline, the
-    // rest in `poll_special` with its own copy of the body's poll. Two copies, so that the
-    // state test is all that stands between creating a coroutine and its body's first poll,
-    // as between a bare `async fn`'s creation and its body: where a fresh coroutine is
-    // awaited, the optimiser then folds the body's dispatch away (the body is known to start
-    // from its first state), instead of one jump table shared with the resumption. No drop
-    // guard (whose landing pad would take stack in every level of a debug build): a panic in
-    // the body leaves the state `RUNNING`, which reads as `Closed` (an exception closes a
-    // Python coroutine).
+    // rest in `poll_special` with its own copy of the body's poll: the plain path then tests
+    // the state once before the body and nothing but `Pending` after it, and the rare
+    // bookkeeping takes no registers around it (8 instructions fewer per await in
+    // `frame_loop` than one shared copy; BENCHMARKS.md, "Stop 18: the frame's plain path",
+    // also says what debug mode's first-poll test still costs). No drop guard (whose landing
+    // pad would take stack in every level of a debug build): a panic in the body leaves the
+    // state `RUNNING`, which reads as `Closed` (an exception closes a Python coroutine).
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
