@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::rc::Rc;
 use std::sync::mpsc;
 use std::thread;
 
@@ -13,7 +12,7 @@ use support::{DropCounter, virtual_run};
 #[test]
 fn an_event_is_set_from_another_thread() {
     run(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let remote = get_running_loop().threadsafe(event.clone());
         let setter = thread::spawn(move || remote.call(|event| event.set()));
         event.wait().await;
@@ -24,7 +23,7 @@ fn an_event_is_set_from_another_thread() {
 #[test]
 fn a_queue_is_fed_from_another_thread_in_order() {
     let got = run(async {
-        let queue: Rc<Queue<u32>> = Rc::new(Queue::new(0));
+        let queue: Queue<u32> = Queue::new(0);
         let remote = get_running_loop().threadsafe(queue.clone());
         thread::spawn(move || {
             for i in 0..3 {

@@ -39,7 +39,7 @@ async fn steps(tag: &'static str, n: usize) -> String {
     tag.to_owned()
 }
 
-async fn waiter(tag: &'static str, event: Rc<Event>) -> String {
+async fn waiter(tag: &'static str, event: Event) -> String {
     log(format!("{tag}: waits"));
     event.wait().await;
     log(format!("{tag}: woken in {}", cur()));
@@ -128,7 +128,7 @@ fn py_bool(b: bool) -> &'static str {
 #[test]
 fn eager_and_regular_tasks_interleave_as_cpython_3_12() {
     virtual_run(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let r1 = create_task(steps("r1", 2));
         let e1 = create_eager_task(steps("e1", 2));
         log(format!("main: e1 created, current={}", cur()));
