@@ -250,7 +250,8 @@ impl Frame {
 
     /// Before a poll off the plain path: a first poll in debug mode registers the frame among
     /// the live ones; a live frame resumed becomes the one being polled; a poll after the end
-    /// panics.
+    /// panics. Out of line, as every method of the frame: one copy, not one per coroutine.
+    #[inline(never)]
     fn enter_special(&mut self, state: u32) {
         let live = match state {
             CREATED => {
@@ -268,7 +269,8 @@ impl Frame {
 
     /// After a poll off the plain path: a live frame records where it is suspended, or that
     /// it returned, and gives the enclosing frame its place back; any other, as the plain
-    /// path does.
+    /// path does. Out of line.
+    #[inline(never)]
     fn leave_special(&mut self, ready: bool) {
         if self.state & SPECIAL == 0 {
             if !ready {
